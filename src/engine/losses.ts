@@ -1,0 +1,63 @@
+/**
+ * Per-sample losses on logits, defined once for every attack and training loop.
+ * - cross-entropy: −log softmax(z)_y.
+ * - cw-margin: Carlini & Wagner's margin max_{j≠y} z_j − z_y (positive when misclassified).
+ * - dlr: Croce & Hein 2020's difference of logits ratio −(z_y − max_{j≠y} z_j) / (z_π1 − z_π3 + 1e-12).
+ * Each takes logits [N, K] and integer labels [N] and returns losses [N] that an untargeted attack maximises.
+ */
+import { tf, type Tensor1D, type Tensor2D } from './tf.js';
+
+export type LossName = 'cross-entropy' | 'cw-margin' | 'dlr';
+export const lossNames: readonly LossName[] = ['cross-entropy', 'cw-margin', 'dlr'];
+
+export type LossFn = (logits: Tensor2D, labels: Tensor1D) => Tensor1D;
+
+function oneHot(labels: Tensor1D, depth: number): Tensor2D {
+  return tf.cast(tf.oneHot(tf.cast(labels, 'int32') as Tensor1D, depth), 'float32') as Tensor2D;
+}
+
+export function crossEntropy(logits: Tensor2D, labels: Tensor1D): Tensor1D {
+  return tf.tidy(() => {
+    const logProbabilities = tf.logSoftmax(logits);
+    return tf.neg(tf.sum(tf.mul(logProbabilities, oneHot(labels, logits.shape[1])), 1)) as Tensor1D;
+  });
+}
+
+/** Largest logit among classes other than the label, and the label's logit. */
+function trueAndBestOther(logits: Tensor2D, labels: Tensor1D): { trueLogit: Tensor1D; bestOther: Tensor1D } {
+  const mask = oneHot(labels, logits.shape[1]);
+  const trueLogit = tf.sum(tf.mul(logits, mask), 1) as Tensor1D;
+  // Push the true class far below every other logit so max picks the best other class.
+  const bestOther = tf.max(tf.sub(logits, tf.mul(mask, 1e9)), 1) as Tensor1D;
+  return { trueLogit, bestOther };
+}
+
+export function cwMargin(logits: Tensor2D, labels: Tensor1D): Tensor1D {
+  return tf.tidy(() => {
+    const { trueLogit, bestOther } = trueAndBestOther(logits, labels);
+    return tf.sub(bestOther, trueLogit) as Tensor1D;
+  });
+}
+
+export function dlr(logits: Tensor2D, labels: Tensor1D): Tensor1D {
+  return tf.tidy(() => {
+    if (logits.shape[1] < 3) {
+      throw new RangeError('dlr: the DLR loss needs at least 3 classes; use cw-margin for binary models.');
+    }
+    const { trueLogit, bestOther } = trueAndBestOther(logits, labels);
+    // topk has no gradient; pick the 1st and 3rd largest logits through one-hot masks so gradients flow.
+    const { indices } = tf.topk(logits, 3);
+    const [firstIndex, , thirdIndex] = tf.unstack(indices, 1) as Tensor1D[];
+    const depth = logits.shape[1];
+    const first = tf.sum(tf.mul(logits, oneHot(firstIndex, depth)), 1);
+    const third = tf.sum(tf.mul(logits, oneHot(thirdIndex, depth)), 1);
+    const scale = tf.add(tf.sub(first, third), 1e-12);
+    return tf.div(tf.sub(bestOther, trueLogit), scale) as Tensor1D;
+  });
+}
+
+export const losses: Record<LossName, LossFn> = {
+  'cross-entropy': crossEntropy,
+  'cw-margin': cwMargin,
+  dlr,
+};
