@@ -46,3 +46,19 @@ export interface DifferentiableModel extends Model {
 export function isDifferentiable(model: Model): model is DifferentiableModel {
   return typeof (model as Partial<DifferentiableModel>).lossAndGradientSync === 'function';
 }
+
+/** What `rampart info` shows about a model; adapters expose these when they know them. */
+export interface ModelDescription {
+  parameterCount?: number;
+  opTypes: string[];
+  whiteBox: boolean;
+}
+
+export function describeModel(model: Model): ModelDescription {
+  const extra = model as Partial<{ parameterCount: number; opTypes: string[] }>;
+  return {
+    parameterCount: extra.parameterCount,
+    opTypes: extra.opTypes ?? [],
+    whiteBox: isDifferentiable(model),
+  };
+}
