@@ -45,9 +45,13 @@ export function dlr(logits: Tensor2D, labels: Tensor1D): Tensor1D {
       throw new RangeError('dlr: the DLR loss needs at least 3 classes; use cw-margin for binary models.');
     }
     const { trueLogit, bestOther } = trueAndBestOther(logits, labels);
-    // topk has no gradient; pick the 1st and 3rd largest logits through one-hot masks so gradients flow.
-    const { indices } = tf.topk(logits, 3);
-    const [firstIndex, , thirdIndex] = tf.unstack(indices, 1) as Tensor1D[];
+    // topk has no gradient: find the ranks on a detached copy (off the tape), then pick the 1st and 3rd
+    // largest logits through one-hot masks so gradients flow through the logits only.
+    const detached = tf.tensor2d(logits.dataSync() as Float32Array, logits.shape);
+    const { indices } = tf.topk(detached, 3);
+    const column = (k: number) => tf.reshape(tf.slice(indices, [0, k], [-1, 1]), [-1]) as Tensor1D;
+    const firstIndex = column(0);
+    const thirdIndex = column(2);
     const depth = logits.shape[1];
     const first = tf.sum(tf.mul(logits, oneHot(firstIndex, depth)), 1);
     const third = tf.sum(tf.mul(logits, oneHot(thirdIndex, depth)), 1);
