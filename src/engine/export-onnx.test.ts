@@ -267,6 +267,23 @@ describe('exportToOnnx: numerical agreement with TF.js', () => {
     expect(await compare(model)).toBeLessThanOrEqual(1e-4);
   });
 
+  it('every other fused activation, ReLU(maxValue), ELU and ZeroPadding2D', async () => {
+    const acts = ['relu6', 'hardSigmoid', 'elu', 'selu', 'softplus', 'softsign', 'swish', 'mish', 'gelu'] as const;
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.zeroPadding2d({ inputShape: [5, 4, 2], padding: [[1, 2], [0, 1]] }),
+        tfl.layers.conv2d({ filters: 3, kernelSize: 2, activation: 'relu6', kernelInitializer: kernel(), biasInitializer: bias() }),
+        tfl.layers.reLU({ maxValue: 0.8 }),
+        tfl.layers.elu(), // TF.js supports only alpha = 1
+        tfl.layers.flatten(),
+        ...acts.map((activation) =>
+          tfl.layers.dense({ units: 6, activation, kernelInitializer: tfl.initializers.randomNormal({ stddev: 1.5, seed: seed++ }), biasInitializer: bias() }),
+        ),
+      ],
+    });
+    expect(await compare(model)).toBeLessThanOrEqual(1e-4);
+  });
+
   it('allocates no tensors', () => {
     const model = tfl.sequential({
       layers: [tfl.layers.conv2d({ inputShape: [5, 5, 1], filters: 2, kernelSize: 3, kernelInitializer: kernel() }), tfl.layers.flatten()],
