@@ -1,0 +1,20 @@
+/** Public face of `rampart/engine`: backends, the model contract, adapters, losses, export, seeded randomness. */
+export { tf } from './tf.js';
+export { setupBackend, activeBackend } from './backend.js';
+export type { BackendName, BackendOptions } from './backend.js';
+export { isDifferentiable, describeModel } from './model.js';
+export type { Model, DifferentiableModel, LossAndGradient, Bounds, ModelFormat, ModelDescription } from './model.js';
+export { losses, lossNames, crossEntropy, cwMargin, dlr } from './losses.js';
+export type { LossName, LossFn } from './losses.js';
+export { loadModel, resolveModelSpec, modelSha256, builtinModelNames, builtinModelsDir, packageRoot } from './load.js';
+export type { LoadModelOptions, ResolvedModelSpec, ModelSidecar, ModelKind } from './load.js';
+export { TfjsModel, loadTfjsModel } from './tfjs-model.js';
+export type { TfjsModelOptions } from './tfjs-model.js';
+export { readTfjsArtifacts, folderSaveHandler } from './tfjs-io.js';
+export * from './onnx/index.js';
+export { exportToOnnx, exportOnnxOptionsSchema, EXPORTABLE_LAYERS } from './export-onnx.js';
+export type { ExportOnnxOptions } from './export-onnx.js';
+export { verifyOnnxExport } from './export-verify.js';
+export type { ExportCheck } from './export-verify.js';
+export { createRandom, permutation } from './random.js';
+export type { Random } from './random.js';
