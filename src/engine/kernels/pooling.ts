@@ -43,6 +43,11 @@ export function maxPoolGrad(args: { inputs: KernelInputs; backend: WasmBackend; 
   dxValues.fill(0);
 
   const channels = inChannels;
+  const windowsOverlap = strideHeight < effectiveFilterHeight || strideWidth < effectiveFilterWidth;
+  // Offsets (in elements) of the in-bounds positions of the current window, row-major: first max wins.
+  const windowOffsets = new Int32Array(
+    Math.ceil(effectiveFilterHeight / dilationHeight) * Math.ceil(effectiveFilterWidth / dilationWidth),
+  );
   const best = new Float32Array(channels);
   const bestIndex = new Int32Array(channels);
   for (let b = 0; b < batchSize; b++) {
@@ -56,21 +61,42 @@ export function maxPoolGrad(args: { inputs: KernelInputs; backend: WasmBackend; 
         let colMin = colCorner;
         while (colMin < 0) colMin += dilationWidth;
         const colMax = Math.min(inWidth, colCorner + effectiveFilterWidth);
-        best.fill(-Infinity);
-        bestIndex.fill(-1);
+        let positions = 0;
         for (let xR = rowMin; xR < rowMax; xR += dilationHeight) {
           for (let xC = colMin; xC < colMax; xC += dilationWidth) {
-            const base = ((b * inHeight + xR) * inWidth + xC) * channels;
-            for (let d = 0; d < channels; d++) {
-              const value = xValues[base + d];
-              if (value > best[d]) {
-                best[d] = value;
-                bestIndex[d] = base + d;
-              }
-            }
+            windowOffsets[positions++] = ((b * inHeight + xR) * inWidth + xC) * channels;
           }
         }
         const dyBase = ((b * outHeight + yR) * outWidth + yC) * channels;
+        if (!windowsOverlap) {
+          // Each input belongs to at most one window: pick the winner per channel with scalars, assign directly.
+          for (let d = 0; d < channels; d++) {
+            let bestValue = -Infinity;
+            let winner = -1;
+            for (let k = 0; k < positions; k++) {
+              const value = xValues[windowOffsets[k] + d];
+              if (value > bestValue) {
+                bestValue = value;
+                winner = windowOffsets[k] + d;
+              }
+            }
+            if (winner >= 0) dxValues[winner] = dyValues[dyBase + d];
+          }
+          continue;
+        }
+        // Overlapping windows: scan positions in the outer loop (contiguous channels), accumulate into dx.
+        best.fill(-Infinity);
+        bestIndex.fill(-1);
+        for (let k = 0; k < positions; k++) {
+          const base = windowOffsets[k];
+          for (let d = 0; d < channels; d++) {
+            const value = xValues[base + d];
+            if (value > best[d]) {
+              best[d] = value;
+              bestIndex[d] = base + d;
+            }
+          }
+        }
         for (let d = 0; d < channels; d++) {
           const target = bestIndex[d];
           if (target >= 0) dxValues[target] += dyValues[dyBase + d];
