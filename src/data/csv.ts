@@ -34,7 +34,7 @@ export function parseCsv(text: string, source = '<csv>'): CsvRecord[] {
   };
   const endRecord = (): void => {
     endField();
-    if (!(fields.length === 1 && fields[0] === '' )) records.push({ fields, line: recordLine });
+    if (!(fields.length === 1 && fields[0] === '')) records.push({ fields, line: recordLine });
     fields = [];
   };
   for (let i = 0; i < text.length; i++) {
@@ -59,7 +59,7 @@ export function parseCsv(text: string, source = '<csv>'): CsvRecord[] {
       endRecord();
       line++;
       recordLine = line;
-    } else field += ch;
+    } else if (!(quoted && (ch === ' ' || ch === '\t'))) field += ch; // spaces after a closing quote are padding
   }
   if (inQuotes) {
     throw new RampartError('DATA_CORRUPT', `${source}: a quoted field starting on line ${recordLine} is never closed.`, {
