@@ -128,6 +128,24 @@ describe('MaxPoolGrad', () => {
   });
 });
 
+describe('AvgPoolGrad (stock wasm kernel, kept: checked here)', () => {
+  it.each(poolCasesForAverage())('matches cpu: $size×$size stride $stride $pad', async ({ size, stride, pad }) => {
+    await expectBackendsAgree(() => {
+      const x = tensor4d(size * 10 + stride + 5, [3, 9, 11, 6]);
+      const weights = tf.avgPool(tensor4d(77, [3, 9, 11, 6]), size, stride, pad);
+      return tf.grad((v: Tensor4D) => tf.sum(tf.mul(tf.avgPool(v, size, stride, pad), weights)))(x);
+    });
+  });
+});
+
+function poolCasesForAverage(): Array<{ size: number; stride: number; pad: 'valid' | 'same' }> {
+  return [
+    { size: 2, stride: 2, pad: 'valid' },
+    { size: 3, stride: 2, pad: 'same' },
+    { size: 3, stride: 1, pad: 'same' },
+  ];
+}
+
 describe('BatchMatMul with transposes', () => {
   it.each([
     [false, false],
