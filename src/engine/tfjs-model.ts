@@ -157,7 +157,14 @@ export async function loadTfjsModel(modelJsonPath: string, options: TfjsModelOpt
       const graphModel = await tfconv.loadGraphModel(tf.io.fromMemory(artifacts));
       const inputShape = (graphModel.inputs[0]?.shape ?? []).slice(1);
       const outputShape = graphModel.outputs[0]?.shape ?? [];
-      const numClasses = outputShape[outputShape.length - 1];
+      let numClasses = outputShape[outputShape.length - 1];
+      if ((!numClasses || numClasses < 0) && inputShape.every((d) => d > 0)) {
+        // The graph does not declare its output shape: one forward pass on a zero sample tells it.
+        numClasses = tf.tidy(() => {
+          const out = graphModel.execute(tf.zeros([1, ...inputShape])) as Tensor;
+          return out.shape[out.shape.length - 1];
+        });
+      }
       if (!numClasses || numClasses < 0) {
         throw new RampartError('MODEL_UNSUPPORTED', `Cannot tell the number of classes of graph model ${modelJsonPath}: its output shape is unknown.`, {});
       }
