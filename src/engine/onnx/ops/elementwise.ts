@@ -67,7 +67,8 @@ export const reciprocalOp = unary('Reciprocal', (x) => tf.reciprocal(x));
 export const softplusOp = unary('Softplus', (x) => tf.softplus(x));
 export const eluOp = unary('Elu', (x, c) => {
   const alpha = c.attributes.float('alpha', 1);
-  return alpha === 1 ? tf.elu(x) : tf.where(tf.greater(x, 0), x, tf.mul(tf.sub(tf.exp(x), 1), alpha));
+  // elu(x) = exp(x) − 1 below 0; scale only that part (tf.where would put Greater, which has no gradient, on the tape).
+  return alpha === 1 ? tf.elu(x) : tf.add(tf.relu(x), tf.mul(tf.minimum(tf.elu(x), 0), alpha));
 });
 
 /** Clip: bounds as attributes before opset 11, as optional inputs from 11. */

@@ -187,7 +187,12 @@ export const gatherOp = defineOnnxOp({
       throw context.unsupported(`indices [${indices.join(', ')}] are out of range for axis ${axis} of size ${dims[axis]}`);
     }
     if (isHost(data)) return hostGather(data, new HostTensor('int', indexDims, indices), axis);
-    const gathered = tf.gather(data, tf.tensor(indices, [indices.length], 'int32'), axis);
+    // Few indices (the usual case in classifiers): slices and concat, differentiable on every backend
+    // (tf.gather's gradient needs UnsortedSegmentSum, which tfjs-wasm lacks).
+    const gathered =
+      indices.length > 0 && indices.length <= 64
+        ? tf.concat(indices.map((i) => tf.slice(data, dims.map((_, a) => (a === axis ? i : 0)), dims.map((d, a) => (a === axis ? 1 : d)))), axis)
+        : tf.gather(data, tf.tensor(indices, [indices.length], 'int32'), axis);
     const outDims = [...dims.slice(0, axis), ...indexDims, ...dims.slice(axis + 1)];
     return tf.reshape(gathered, outDims);
   },
@@ -263,11 +268,27 @@ export const sliceOp = defineOnnxOp({
       }
     }
     if (count.some((c) => c === 0)) return tf.zeros(count, tensor.dtype);
-    if (stride.every((s) => s === 1)) return tf.slice(tensor, begin, count);
-    const stop = begin.map((b, axis) => b + (count[axis] - 1) * stride[axis] + 1);
-    return tf.stridedSlice(tensor, begin, stop, stride);
+    tensor = tf.slice(tensor, begin, count.map((c, axis) => Math.min(dims[axis] - begin[axis], (c - 1) * stride[axis] + 1)));
+    stride.forEach((step, axis) => {
+      if (step > 1) tensor = everyNth(tensor, axis, step, count[axis]);
+    });
+    return tensor;
   },
 });
+
+/**
+ * Keeps every `step`-th element along `axis` (starting at 0), `count` of them, with slice/pad/reshape only:
+ * tfjs has no gradient for StridedSlice.
+ */
+function everyNth(x: Tensor, axis: number, step: number, count: number): Tensor {
+  const have = x.shape[axis];
+  const paddings = x.shape.map((_, i) => [0, i === axis ? count * step - have : 0] as [number, number]);
+  const padded = count * step > have ? tf.pad(x, paddings) : x;
+  const split = [...x.shape.slice(0, axis), count, step, ...x.shape.slice(axis + 1)];
+  const grouped = tf.reshape(padded, split);
+  const firsts = tf.slice(grouped, split.map(() => 0), split.map((d, i) => (i === axis + 1 ? 1 : d)));
+  return tf.reshape(firsts, [...x.shape.slice(0, axis), count, ...x.shape.slice(axis + 1)]);
+}
 
 /** Pad: constant, reflect or edge; pads as attributes before opset 11, inputs from 11; negative pads crop. */
 export const padOp = defineOnnxOp({
@@ -303,14 +324,30 @@ export const padOp = defineOnnxOp({
     const paddings = before.map((p, axis) => [Math.max(0, p), Math.max(0, after[axis])] as [number, number]);
     if (paddings.every(([a, b]) => a === 0 && b === 0)) return x;
     if (mode === 'constant') return tf.pad(x, paddings, value);
-    if (mode === 'reflect') return tf.mirrorPad(x, paddings, 'reflect');
-    if (mode === 'edge') {
+    if (mode === 'reflect' || mode === 'edge') {
+      // Built from slices, reverses and concat: differentiable on every backend (tfjs' MirrorPad gradient drops
+      // the reflected contributions, and gather has no wasm gradient).
       let out = x;
       paddings.forEach(([a, b], axis) => {
         if (a === 0 && b === 0) return;
         const dim = out.shape[axis];
-        const indices = Array.from({ length: dim + a + b }, (_, i) => Math.max(0, Math.min(dim - 1, i - a)));
-        out = tf.gather(out, tf.tensor1d(indices, 'int32'), axis);
+        if (mode === 'reflect' && (a >= dim || b >= dim)) throw context.unsupported(`reflect pads of ${a} and ${b} on an axis of size ${dim}`);
+        const band = (start: number, length: number): Tensor => {
+          const begin = out.shape.map((_, i) => (i === axis ? start : 0));
+          const sizes = out.shape.map((d, i) => (i === axis ? length : d));
+          return tf.slice(out, begin, sizes);
+        };
+        const parts: Tensor[] = [];
+        if (mode === 'reflect') {
+          if (a > 0) parts.push(tf.reverse(band(1, a), axis));
+          parts.push(out);
+          if (b > 0) parts.push(tf.reverse(band(dim - 1 - b, b), axis));
+        } else {
+          const first = band(0, 1);
+          const last = band(dim - 1, 1);
+          parts.push(...new Array<Tensor>(a).fill(first), out, ...new Array<Tensor>(b).fill(last));
+        }
+        out = tf.concat(parts, axis);
       });
       return out;
     }
