@@ -4,7 +4,7 @@
  * batch 256, mean softmax cross-entropy; plus the single kernels at the CNN's shapes.
  * Stock figures are taken first in the same process, then the kernels are registered and everything is re-run.
  *
- *   npx vite-node scripts/bench-kernels.ts [--reps 5] [--batch 256]
+ *   npm run bench:kernels -- [--reps 5] [--batch 256]
  *
  * Prints a Markdown table (images/s and ms per batch, medians). Not a test: timings depend on machine load.
  */
