@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { tf } from './tf.js';
 import { setupBackend } from './backend.js';
-import { crossEntropy, cwMargin, dlr } from './losses.js';
+import { crossEntropy, cwMargin, dlr, losses } from './losses.js';
 import { expectNoLeaks } from '../../test/helpers/leaks.js';
 
 beforeAll(async () => {
@@ -52,5 +52,17 @@ describe('losses (hand-computed values)', () => {
 
   it('dlr rejects models with fewer than 3 classes', () => {
     expect(() => dlr(tf.tensor2d([[1, 2]]), tf.tensor1d([0], 'int32'))).toThrow(/at least 3 classes/);
+  });
+});
+
+describe('targeted DLR', () => {
+  it('= −(z_y − z_t) / (z_π1 − (z_π3 + z_π4)/2)', () => {
+    const z = tf.tensor2d([[4, 1, 3, 0, -2]]);
+    const value = losses['dlr-targeted'](z, tf.tensor1d([0], 'int32'), tf.tensor1d([2], 'int32')).dataSync()[0];
+    // sorted: 4, 3, 1, 0 → scale 4 − (1 + 0)/2 = 3.5
+    expect(value).toBeCloseTo(-(4 - 3) / 3.5, 5);
+  });
+  it('needs targets', () => {
+    expect(() => losses['dlr-targeted'](tf.zeros([1, 5]) as tf.Tensor2D, tf.tensor1d([0], 'int32'))).toThrow(/target/);
   });
 });

@@ -3,14 +3,21 @@
  * - cross-entropy: −log softmax(z)_y.
  * - cw-margin: Carlini & Wagner's margin max_{j≠y} z_j − z_y (positive when misclassified).
  * - dlr: Croce & Hein 2020's difference of logits ratio −(z_y − max_{j≠y} z_j) / (z_π1 − z_π3 + 1e-12).
- * Each takes logits [N, K] and integer labels [N] and returns losses [N] that an untargeted attack maximises.
+ * - dlr-targeted: Croce & Hein 2020's targeted DLR −(z_y − z_t) / (z_π1 − (z_π3 + z_π4)/2 + 1e-12), which needs
+ *   the target labels t as well as the true labels y.
+ * Each takes logits [N, K] and integer labels [N] (and targets [N] where needed) and returns losses [N] that an
+ * untargeted attack maximises. Targeted attacks descend cross-entropy or cw-margin taken w.r.t. the targets
+ * (labels = targets), or ascend dlr-targeted (labels = true labels, targets = targets).
  */
 import { tf, type Tensor1D, type Tensor2D } from './tf.js';
 
-export type LossName = 'cross-entropy' | 'cw-margin' | 'dlr';
-export const lossNames: readonly LossName[] = ['cross-entropy', 'cw-margin', 'dlr'];
+export type LossName = 'cross-entropy' | 'cw-margin' | 'dlr' | 'dlr-targeted';
+export const lossNames: readonly LossName[] = ['cross-entropy', 'cw-margin', 'dlr', 'dlr-targeted'];
 
-export type LossFn = (logits: Tensor2D, labels: Tensor1D) => Tensor1D;
+export type LossFn = (logits: Tensor2D, labels: Tensor1D, targets?: Tensor1D) => Tensor1D;
+
+/** Losses that need target labels besides the true labels. */
+export const lossesNeedingTargets: readonly LossName[] = ['dlr-targeted'];
 
 function oneHot(labels: Tensor1D, depth: number): Tensor2D {
   return tf.cast(tf.oneHot(tf.cast(labels, 'int32') as Tensor1D, depth), 'float32') as Tensor2D;
@@ -60,8 +67,29 @@ export function dlr(logits: Tensor2D, labels: Tensor1D): Tensor1D {
   });
 }
 
+/** Sum of the logits picked by one-hot masks of `indices`. */
+function pick(logits: Tensor2D, indices: Tensor1D): Tensor1D {
+  return tf.sum(tf.mul(logits, oneHot(indices, logits.shape[1])), 1) as Tensor1D;
+}
+
+export function dlrTargeted(logits: Tensor2D, labels: Tensor1D, targets?: Tensor1D): Tensor1D {
+  if (!targets) throw new RangeError('dlr-targeted: pass the target labels as well as the true labels.');
+  return tf.tidy(() => {
+    if (logits.shape[1] < 4) {
+      throw new RangeError('dlr-targeted: the targeted DLR loss needs at least 4 classes; use cw-margin instead.');
+    }
+    // Ranks from a detached copy (topk has no gradient); values picked through masks so gradients flow.
+    const detached = tf.tensor2d(logits.dataSync() as Float32Array, logits.shape);
+    const { indices } = tf.topk(detached, 4);
+    const column = (k: number) => tf.reshape(tf.slice(indices, [0, k], [-1, 1]), [-1]) as Tensor1D;
+    const scale = tf.add(tf.sub(pick(logits, column(0)), tf.div(tf.add(pick(logits, column(2)), pick(logits, column(3))), 2)), 1e-12);
+    return tf.neg(tf.div(tf.sub(pick(logits, labels), pick(logits, targets)), scale)) as Tensor1D;
+  });
+}
+
 export const losses: Record<LossName, LossFn> = {
   'cross-entropy': crossEntropy,
   'cw-margin': cwMargin,
   dlr,
+  'dlr-targeted': dlrTargeted,
 };

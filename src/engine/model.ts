@@ -37,10 +37,13 @@ export interface LossAndGradient {
 export interface DifferentiableModel extends Model {
   /** Synchronous logits for use inside `tf.tidy`. */
   logitsSync(x: Tensor): Tensor2D;
-  /** Per-sample loss and its input gradient; async so a backend may route it through ONNX Runtime. */
-  lossAndGradient(x: Tensor, labels: Tensor1D, loss?: LossName): Promise<LossAndGradient>;
+  /**
+   * Per-sample loss and its input gradient; async so a backend may route it through ONNX Runtime.
+   * `targets` is needed by losses that use target labels besides the labels (dlr-targeted).
+   */
+  lossAndGradient(x: Tensor, labels: Tensor1D, loss?: LossName, targets?: Tensor1D): Promise<LossAndGradient>;
   /** Synchronous form for use inside `tf.tidy` (TF.js path). */
-  lossAndGradientSync(x: Tensor, labels: Tensor1D, loss?: LossName): LossAndGradient;
+  lossAndGradientSync(x: Tensor, labels: Tensor1D, loss?: LossName, targets?: Tensor1D): LossAndGradient;
 }
 
 export function isDifferentiable(model: Model): model is DifferentiableModel {

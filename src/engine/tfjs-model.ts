@@ -83,11 +83,11 @@ export class TfjsModel implements DifferentiableModel {
     });
   }
 
-  async lossAndGradient(x: Tensor, labels: Tensor1D, loss: LossName = 'cross-entropy'): Promise<LossAndGradient> {
-    return this.lossAndGradientSync(x, labels, loss);
+  async lossAndGradient(x: Tensor, labels: Tensor1D, loss: LossName = 'cross-entropy', targets?: Tensor1D): Promise<LossAndGradient> {
+    return this.lossAndGradientSync(x, labels, loss, targets);
   }
 
-  lossAndGradientSync(x: Tensor, labels: Tensor1D, loss: LossName = 'cross-entropy'): LossAndGradient {
+  lossAndGradientSync(x: Tensor, labels: Tensor1D, loss: LossName = 'cross-entropy', targets?: Tensor1D): LossAndGradient {
     this.checkInput(x);
     const lossFn = losses[loss];
     let logits: Tensor2D | undefined;
@@ -95,10 +95,10 @@ export class TfjsModel implements DifferentiableModel {
       tf.grad((input: Tensor) => {
         const out = this.logitsSync(input);
         logits = tf.keep(out);
-        return tf.sum(lossFn(out, labels));
+        return tf.sum(lossFn(out, labels, targets));
       })(x),
     );
-    const perSample = tf.tidy(() => lossFn(logits as Tensor2D, labels));
+    const perSample = tf.tidy(() => lossFn(logits as Tensor2D, labels, targets));
     return { loss: perSample, gradient, logits: logits as Tensor2D };
   }
 

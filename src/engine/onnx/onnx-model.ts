@@ -229,7 +229,7 @@ export async function loadOnnxModel(file: string | Uint8Array, options: OnnxMode
     const { values, perSample } = await runner.run(samples, count);
     return tf.tensor2d(values, [count, perSample]);
   };
-  const lossAndGradientSync = (x: Tensor, labels: Tensor1D, loss: LossName = 'cross-entropy'): LossAndGradient => {
+  const lossAndGradientSync = (x: Tensor, labels: Tensor1D, loss: LossName = 'cross-entropy', targets?: Tensor1D): LossAndGradient => {
     checkShape(x, 'lossAndGradient');
     const lossFn = losses[loss];
     if (!lossFn) throw new RampartError('BAD_OPTION', `Unknown loss "${loss}"; use one of ${Object.keys(losses).join(', ')}.`);
@@ -238,7 +238,7 @@ export async function loadOnnxModel(file: string | Uint8Array, options: OnnxMode
       let keptLosses: Tensor1D | undefined;
       const { value, grad } = tf.valueAndGrad((input: Tensor) => {
         const logits = logitsTfjs(input);
-        const perSample = lossFn(logits, labels);
+        const perSample = lossFn(logits, labels, targets);
         keptLogits = tf.keep(logits);
         keptLosses = tf.keep(perSample);
         return tf.sum(perSample);
@@ -269,7 +269,7 @@ export async function loadOnnxModel(file: string | Uint8Array, options: OnnxMode
     logitsTfjs,
     logitsSync: logitsTfjs,
     lossAndGradientSync,
-    lossAndGradient: async (x, labels, loss) => lossAndGradientSync(x, labels, loss),
+    lossAndGradient: async (x, labels, loss, targets) => lossAndGradientSync(x, labels, loss, targets),
     dispose() {
       imported?.dispose();
       if (!released) {
