@@ -34,6 +34,7 @@ import { probeShapes, type ProbeResult, type ValueFacts } from './shapes.js';
 import { BackwardUnsupported, type BackwardContext, type BackwardRegistry } from './registry.js';
 import { builtinBackwardRules } from './builtin.js';
 import { emitLossHead } from './loss-heads.js';
+import { rewriteForBackward } from './rewrite.js';
 
 export const backwardNames = {
   oneHot: 'rampart_onehot',
@@ -55,6 +56,8 @@ export interface BackwardGraphOptions {
   registry?: BackwardRegistry;
   /** Reuse an earlier probe of the same graph. */
   probe?: ProbeResult;
+  /** Apply the exact forward rewrites of `rewrite.ts` (default true). */
+  rewrite?: boolean;
 }
 
 export interface TrainableParameter {
@@ -229,13 +232,24 @@ export function buildBackwardGraph(source: Uint8Array | { bytes: Uint8Array; gra
     throw new RampartError('BAD_OPTION', `buildBackwardGraph: the DLR loss needs at least 3 classes (this model has ${numClasses}); use cw-margin.`);
   }
 
+  // ---- exact forward rewrites (on copies of the node lists) ------------------------------------------------
+  const raw: Raw = onnxTypes.ModelProto.decode(bytes);
+  const rawGraph = raw.graph;
+  const nodes: OnnxNode[] = [...graph.nodes];
+  const rawNodes: Raw[] = [...(rawGraph.node as Raw[])];
+  const taken = new Set<string>([input.name, ...graph.outputs.map((o) => o.name), ...graph.initializers.keys()]);
+  for (const node of nodes) for (const name of [...node.inputs, ...node.outputs]) taken.add(name);
+  if (options.rewrite ?? true) {
+    rewriteForBackward({ nodes, raw: rawNodes, facts, outputs: new Set(graph.outputs.map((o) => o.name)), taken });
+  }
+
   // ---- constants and trainable weights -----------------------------------------------------------------
   const constants = new Map<string, Float32Array>();
   for (const [name, tensor] of graph.initializers) {
     if (tensor.data instanceof Float32Array) constants.set(name, tensor.data);
     else if (tensor.data instanceof Float64Array) constants.set(name, Float32Array.from(tensor.data));
   }
-  for (const node of graph.nodes) {
+  for (const node of nodes) {
     if (node.opType !== 'Constant') continue;
     const value = node.attributes.get('value');
     if (value && typeof value === 'object' && 'data' in value && (value.data instanceof Float32Array || value.data instanceof Float64Array)) {
@@ -246,7 +260,7 @@ export function buildBackwardGraph(source: Uint8Array | { bytes: Uint8Array; gra
   const requested = options.trainable ?? 'none';
   if (requested === 'all') {
     const seen = new Set<string>();
-    for (const node of graph.nodes) {
+    for (const node of nodes) {
       const rule = registry.get(node.opType, node.domain);
       for (const i of rule?.parameterInputs ?? []) {
         const name = node.inputs[i];
@@ -271,14 +285,14 @@ export function buildBackwardGraph(source: Uint8Array | { bytes: Uint8Array; gra
   const active = new Set<string>(trainable);
   if (wantInput) active.add(input.name);
   else if (trainable.length === 0) throw new RampartError('BAD_OPTION', 'buildBackwardGraph: nothing to differentiate (no input gradient and no trainable weights).');
-  for (const node of graph.nodes) {
+  for (const node of nodes) {
     if (!node.inputs.some((name) => name !== '' && active.has(name))) continue;
     for (const name of node.outputs) if (name !== '' && facts.get(name)?.kind === 'float') active.add(name);
   }
   const needed = new Set<string>([outputName]);
   const onPath: OnnxNode[] = [];
-  for (let k = graph.nodes.length - 1; k >= 0; k--) {
-    const node = graph.nodes[k];
+  for (let k = nodes.length - 1; k >= 0; k--) {
+    const node = nodes[k];
     if (!node.outputs.some((name) => needed.has(name) && active.has(name))) continue;
     onPath.push(node);
     for (const name of node.inputs) if (name !== '' && active.has(name)) needed.add(name);
@@ -296,15 +310,11 @@ export function buildBackwardGraph(source: Uint8Array | { bytes: Uint8Array; gra
   }
 
   // ---- emit ----------------------------------------------------------------------------------------------
-  const raw: Raw = onnxTypes.ModelProto.decode(bytes);
-  const rawGraph = raw.graph;
   const opset = Math.max(graph.opset, 17);
-  const taken = new Set<string>([input.name, ...graph.outputs.map((o) => o.name), ...graph.initializers.keys()]);
-  for (const node of graph.nodes) for (const name of [...node.inputs, ...node.outputs]) taken.add(name);
   const e = new GraphEmitter(opset, taken);
   const reasons: string[] = [];
-  const forward: NodeObject[] = (rawGraph.node as Raw[]).map((rawNode, k) => normaliseForward(rawNode, graph.nodes[k], graph.opset, e, reasons));
-  const forwardIndex = new Map<OnnxNode, number>(graph.nodes.map((node, k) => [node, k]));
+  const forward: NodeObject[] = rawNodes.map((rawNode, k) => normaliseForward(rawNode, nodes[k], graph.opset, e, reasons));
+  const forwardIndex = new Map<OnnxNode, number>(nodes.map((node, k) => [node, k]));
 
   const outRank = outFacts.dims.length;
   const logits2d = outRank === 2 ? outputName : e.reshape(outputName, e.int64([-1, numClasses]));
