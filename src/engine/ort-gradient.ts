@@ -59,6 +59,8 @@ export interface OrtGradientSession {
     oneHot: Float32Array,
     weight: Float32Array,
     parameters?: ReadonlyMap<string, Float32Array>,
+    /** [count · K] one-hot targets, for graphs with `needsTargets`. */
+    targetOneHot?: Float32Array,
   ): Promise<OrtGradientResult>;
   release(): Promise<void>;
 }
@@ -88,13 +90,16 @@ export async function createOrtGradientSession(graph: BackwardGraph, options: Or
   ];
   return {
     graph,
-    async run(x, count, oneHot, weight, parameters) {
+    async run(x, count, oneHot, weight, parameters, targetOneHot) {
       if (released) throw new RampartError('BAD_OPTION', 'OrtGradientSession: the session was released.');
       if (x.length !== count * perSample || oneHot.length !== count * k || weight.length !== count) {
         throw new RampartError(
           'INTERNAL',
           `OrtGradientSession.run: got ${x.length} input values, ${oneHot.length} one-hot values and ${weight.length} weights for ${count} samples of ${perSample} values and ${k} classes.`,
         );
+      }
+      if (graph.needsTargets && targetOneHot?.length !== count * k) {
+        throw new RampartError('BAD_OPTION', `OrtGradientSession.run: the ${graph.loss} graph needs ${count * k} one-hot target values.`);
       }
       const weightFeeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
       for (const p of graph.parameters) {
@@ -123,6 +128,7 @@ export async function createOrtGradientSession(graph: BackwardGraph, options: Or
           [graph.inputName]: new ort.Tensor('float32', pick(x, perSample), [rows, ...graph.sampleDims]),
           [backwardNames.oneHot]: new ort.Tensor('float32', pick(oneHot, k), [rows, k]),
           [backwardNames.weight]: new ort.Tensor('float32', pick(weight, 1), [rows]),
+          ...(graph.needsTargets ? { [backwardNames.targetOneHot]: new ort.Tensor('float32', pick(targetOneHot!, k), [rows, k]) } : {}),
         };
         const out = await session.run(feeds, outputNames);
         logits.set((out[backwardNames.logits].data as Float32Array).subarray(0, n * k), start * k);
@@ -157,8 +163,11 @@ export interface OrtGradientOptions extends OrtSessionOptions {
 }
 
 export interface OrtGradient {
-  /** Per-sample loss, input gradient (Rampart layout) and logits; `weights` scale each sample's gradient. */
-  lossAndGradient(x: Tensor, labels: Tensor1D, loss?: LossName, weights?: Tensor1D | Float32Array): Promise<LossAndGradient>;
+  /**
+   * Per-sample loss, input gradient (Rampart layout) and logits, as `DifferentiableModel.lossAndGradient`
+   * (`targets` for dlr-targeted); `weights` scale each sample's gradient (default 1).
+   */
+  lossAndGradient(x: Tensor, labels: Tensor1D, loss?: LossName, targets?: Tensor1D, weights?: Tensor1D | Float32Array): Promise<LossAndGradient>;
   /** The backward graph of a loss (built on first use). */
   backwardGraph(loss?: LossName): Promise<BackwardGraph>;
   release(): Promise<void>;
@@ -222,7 +231,7 @@ export async function createOrtGradient(bytes: Uint8Array, options: OrtGradientO
     async backwardGraph(loss = 'cross-entropy') {
       return (await sessionFor(loss)).graph;
     },
-    async lossAndGradient(x, labels, loss = 'cross-entropy', weights) {
+    async lossAndGradient(x, labels, loss = 'cross-entropy', targets, weights) {
       const session = await sessionFor(loss);
       const g = session.graph;
       const count = x.shape[0];
@@ -237,11 +246,18 @@ export async function createOrtGradient(bytes: Uint8Array, options: OrtGradientO
       const samples = (await arranged.data()) as Float32Array;
       arranged.dispose();
       const oneHot = oneHotRows((await labels.data()) as ArrayLike<number>, g.numClasses, 'lossAndGradient');
+      let targetOneHot: Float32Array | undefined;
+      if (g.needsTargets) {
+        if (!targets || targets.shape[0] !== count) {
+          throw new RampartError('BAD_OPTION', `lossAndGradient: the ${loss} loss needs one target label per input (got ${targets ? targets.shape[0] : 'none'} for ${count} inputs).`);
+        }
+        targetOneHot = oneHotRows((await targets.data()) as ArrayLike<number>, g.numClasses, 'lossAndGradient (targets)');
+      }
       let weight: Float32Array;
       if (weights === undefined) weight = new Float32Array(count).fill(1);
       else weight = weights instanceof Float32Array ? weights : ((await weights.data()) as Float32Array);
       if (weight.length !== count) throw new RampartError('DATA_SHAPE_MISMATCH', `lossAndGradient: ${count} inputs but ${weight.length} weights.`);
-      const result = await session.run(samples, count, oneHot, weight);
+      const result = await session.run(samples, count, oneHot, weight, undefined, targetOneHot);
       return tf.tidy(() => {
         let gradient: Tensor;
         if (layout === 'nchw') {

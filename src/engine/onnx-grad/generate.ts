@@ -3,7 +3,8 @@
  * ONNX Runtime runs in a single `session.run`: the forward graph, a loss head, and the backward graph.
  *
  * Inputs of the generated model: the model's own input (model layout, e.g. NCHW), `rampart_onehot` [N, K]
- * (labels, or targets for a targeted step), `rampart_weight` [N] (per-sample gradient weight) and, when weights
+ * (labels, or targets for a targeted step), `rampart_weight` [N] (per-sample gradient weight),
+ * `rampart_target_onehot` [N, K] for dlr-targeted, and, when weights
  * are trained, every trainable initializer as an input of its own name (fed each step). Outputs:
  * `rampart_logits` [N, K], `rampart_loss` [N], `rampart_input_grad` (d Σ wᵢLᵢ / dx) and
  * `rampart_param_grad/<name>` per trainable weight.
@@ -38,6 +39,7 @@ import { rewriteForBackward } from './rewrite.js';
 
 export const backwardNames = {
   oneHot: 'rampart_onehot',
+  targetOneHot: 'rampart_target_onehot',
   weight: 'rampart_weight',
   logits: 'rampart_logits',
   loss: 'rampart_loss',
@@ -81,6 +83,8 @@ export interface BackwardGraph {
   fixedBatch?: number;
   numClasses: number;
   loss: LossName;
+  /** True when the graph takes target labels (`rampart_target_onehot`, dlr-targeted). */
+  needsTargets: boolean;
   /** Output name of the input gradient, when requested. */
   inputGradient?: string;
   parameters: TrainableParameter[];
@@ -231,6 +235,10 @@ export function buildBackwardGraph(source: Uint8Array | { bytes: Uint8Array; gra
   if (loss === 'dlr' && numClasses < 3) {
     throw new RampartError('BAD_OPTION', `buildBackwardGraph: the DLR loss needs at least 3 classes (this model has ${numClasses}); use cw-margin.`);
   }
+  if (loss === 'dlr-targeted' && numClasses < 4) {
+    throw new RampartError('BAD_OPTION', `buildBackwardGraph: the targeted DLR loss needs at least 4 classes (this model has ${numClasses}); use cw-margin.`);
+  }
+  const targeted = loss === 'dlr-targeted';
 
   // ---- exact forward rewrites (on copies of the node lists) ------------------------------------------------
   const raw: Raw = onnxTypes.ModelProto.decode(bytes);
@@ -318,7 +326,7 @@ export function buildBackwardGraph(source: Uint8Array | { bytes: Uint8Array; gra
 
   const outRank = outFacts.dims.length;
   const logits2d = outRank === 2 ? outputName : e.reshape(outputName, e.int64([-1, numClasses]));
-  const head = emitLossHead(e, loss, logits2d, backwardNames.oneHot, backwardNames.weight, numClasses);
+  const head = emitLossHead(e, loss, logits2d, backwardNames.oneHot, backwardNames.weight, numClasses, targeted ? backwardNames.targetOneHot : undefined);
 
   const contributions = new Map<string, string[]>();
   const add = (name: string, grad: string) => contributions.set(name, [...(contributions.get(name) ?? []), grad]);
@@ -412,6 +420,7 @@ export function buildBackwardGraph(source: Uint8Array | { bytes: Uint8Array; gra
         rawInput && fixedBatch !== undefined ? rawInput : tensorInfo(input.name, [batchDim, ...fixed(sampleDims)]),
         tensorInfo(backwardNames.oneHot, [batchDim, { dimValue: numClasses }]),
         tensorInfo(backwardNames.weight, [batchDim]),
+        ...(targeted ? [tensorInfo(backwardNames.targetOneHot, [batchDim, { dimValue: numClasses }])] : []),
         ...parameters.map((p) => tensorInfo(p.name, fixed(p.dims))),
       ],
       output: [
@@ -431,6 +440,7 @@ export function buildBackwardGraph(source: Uint8Array | { bytes: Uint8Array; gra
     fixedBatch,
     numClasses,
     loss,
+    needsTargets: targeted,
     inputGradient: wantInput ? backwardNames.inputGradient : undefined,
     parameters,
     opTypes: [...new Set(onPath.map((n) => n.opType))].sort(),

@@ -3,7 +3,9 @@
  * three losses of `../losses.ts` with the same definitions:
  * - cross-entropy: L = −log softmax(z)_y, dL/dz = softmax(z) − y;
  * - cw-margin: L = z_b − z_y with b = argmax_{j≠y} z_j, dL/dz = e_b − y;
- * - dlr: L = (z_b − z_y)/(z_π1 − z_π3 + 1e-12), dL/dz = (e_b − y)/D − L/D · (e_π1 − e_π3).
+ * - dlr: L = (z_b − z_y)/(z_π1 − z_π3 + 1e-12), dL/dz = (e_b − y)/D − L/D · (e_π1 − e_π3);
+ * - dlr-targeted: L = (z_t − z_y)/(z_π1 − (z_π3 + z_π4)/2 + 1e-12), dL/dz = (t − y)/D − L/D · (e_π1 − (e_π3 + e_π4)/2),
+ *   with the targets as a second one-hot input.
  * The labels come in as a one-hot float input [N, K] and a per-sample weight [N] scales each sample's gradient
  * (1 for the gradient of the summed losses, −1 for a targeted step taken on the target label, 1/N for a mean),
  * so one graph serves untargeted, targeted and training use. Maxima take the first index on ties (ArgMax,
@@ -32,6 +34,7 @@ export function emitLossHead(
   oneHot: string,
   weight: string,
   classes: number,
+  targetOneHot?: string,
 ): LossHead {
   const weightColumn = e.unsqueeze(weight, [1]);
   if (loss === 'cross-entropy') {
@@ -39,6 +42,19 @@ export function emitLossHead(
     const perSample = e.neg(e.reduceSum(e.mul(logProbabilities, oneHot), [1], false));
     const gradient = e.mul(e.sub(e.node('Exp', [logProbabilities]), oneHot), weightColumn);
     return { loss: perSample, logitsGradient: gradient };
+  }
+  if (loss === 'dlr-targeted') {
+    if (!targetOneHot) throw new Error('emitLossHead: dlr-targeted needs the target one-hot input');
+    const [values, indices] = e.nodeN('TopK', [logits, e.int64([4])], 2, { axis: { int: 1 } });
+    const column = (name: string, k: number) => e.slice(name, [k], [k + 1], [1]);
+    const scale = e.add(e.sub(column(values, 0), e.scale(e.add(column(values, 2), column(values, 3)), 0.5)), e.scalar(1e-12));
+    const direction = e.sub(targetOneHot, oneHot);
+    const margin = e.reduceSum(e.mul(logits, direction), [1], true);
+    const ratio = e.div(margin, scale);
+    const hot = (k: number) => oneHotOf(e, column(indices, k), classes);
+    const rank = e.sub(hot(0), e.scale(e.add(hot(2), hot(3)), 0.5));
+    const gradient = e.sub(e.div(direction, scale), e.mul(e.div(ratio, scale), rank));
+    return { loss: e.squeeze(ratio, [1]), logitsGradient: e.mul(gradient, weightColumn) };
   }
   // Best other class: push the true class far below the others, as losses.ts does.
   const masked = e.sub(logits, e.scale(oneHot, 1e9));

@@ -24,6 +24,7 @@ import { RampartError } from '../../errors.js';
 import { graphOpTypes, parseOnnx, type OnnxGraph } from './graph.js';
 import { importOnnxGraph, type ImportedOnnxGraph } from './import.js';
 import { createOrtRunner, type OrtRunner } from './ort.js';
+import { createOrtGradient, type OrtGradient } from '../ort-gradient.js';
 
 export const onnxModelOptionsSchema = z
   .object({
@@ -42,6 +43,11 @@ export const onnxModelOptionsSchema = z
     threads: z.number().int().positive().default(1),
     /** Skip the tfjs import (forward through ONNX Runtime only); sync and gradient methods then throw. */
     forwardOnly: z.boolean().default(false),
+    /**
+     * Engine of the async `lossAndGradient`: 'auto' runs a generated ONNX backward graph in ONNX Runtime when
+     * every op has a backward rule and falls back to tfjs otherwise; 'ort' requires it; 'tfjs' never uses it.
+     */
+    gradients: z.enum(['auto', 'ort', 'tfjs']).default('auto'),
   })
   .strict();
 
@@ -67,6 +73,8 @@ export interface OnnxModel extends DifferentiableModel {
   logitsOrt(x: Tensor): Promise<Tensor2D>;
   /** Forward pass through the tfjs import (synchronous, differentiable). */
   logitsTfjs(x: Tensor): Tensor2D;
+  /** Which engine `lossAndGradient` uses, and why not ONNX Runtime when it falls back to tfjs. */
+  gradientEngine(): Promise<{ engine: 'onnxruntime' | 'tfjs'; reason?: string }>;
 }
 
 interface InputPlan {
@@ -251,6 +259,21 @@ export async function loadOnnxModel(file: string | Uint8Array, options: OnnxMode
     });
   };
 
+  // The ONNX Runtime gradient path (src/engine/onnx-grad), built on first use.
+  let ortGradient: Promise<OrtGradient | undefined> | undefined;
+  let gradientFallback: string | undefined = opts.gradients === 'tfjs' ? 'gradients: tfjs was requested' : undefined;
+  const ortGradientEngine = (): Promise<OrtGradient | undefined> => {
+    if (opts.gradients === 'tfjs') return Promise.resolve(undefined);
+    ortGradient ??= createOrtGradient(bytes, { layout: plan.layout === 'nchw' ? 'nchw' : 'plain', threads: opts.threads, source }, graph).catch(
+      (e: unknown) => {
+        if (opts.gradients === 'ort' || !(e instanceof RampartError)) throw e;
+        gradientFallback = e.message;
+        return undefined;
+      },
+    );
+    return ortGradient;
+  };
+
   return {
     id,
     format: 'onnx',
@@ -269,12 +292,20 @@ export async function loadOnnxModel(file: string | Uint8Array, options: OnnxMode
     logitsTfjs,
     logitsSync: logitsTfjs,
     lossAndGradientSync,
-    lossAndGradient: async (x, labels, loss, targets) => lossAndGradientSync(x, labels, loss, targets),
+    lossAndGradient: async (x, labels, loss, targets) => {
+      checkShape(x, 'lossAndGradient');
+      const engine = await ortGradientEngine();
+      return engine ? engine.lossAndGradient(x, labels, loss, targets) : lossAndGradientSync(x, labels, loss, targets);
+    },
+    async gradientEngine() {
+      return (await ortGradientEngine()) ? { engine: 'onnxruntime' } : { engine: 'tfjs', reason: gradientFallback };
+    },
     dispose() {
       imported?.dispose();
       if (!released) {
         released = true;
         void runner.release();
+        void ortGradient?.then((engine) => engine?.release(), () => undefined);
       }
     },
   };
