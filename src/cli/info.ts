@@ -23,7 +23,7 @@ export function registerInfo(program: Command): void {
           format: model.format,
           sha256: modelSha256(resolved),
           inputShape: [...model.inputShape],
-          inputLayout: (model as { inputLayout?: string }).inputLayout ?? (model.inputShape.length === 3 ? 'nhwc' : 'flat'),
+          inputLayout: (model as { layout?: string }).layout ?? (model.inputShape.length === 3 ? 'nhwc' : 'flat'),
           numClasses: model.numClasses,
           bounds: [...model.bounds],
           parameterCount: description.parameterCount ?? null,
