@@ -85,3 +85,29 @@ export function minimalLinearDistance(
 export function randomWeights(k: number, d: number, random: Random, scale = 1): number[][] {
   return Array.from({ length: k }, () => Array.from({ length: d }, () => random.normal() * scale));
 }
+
+export interface LinearProblem {
+  weights: number[][];
+  bias: number[];
+  /** n samples of d features, each labelled with the model's own prediction (so all start correctly classified). */
+  x: Float32Array;
+  labels: Int32Array;
+  n: number;
+  d: number;
+}
+
+/**
+ * A seeded random linear problem: K classes over d features, samples uniform in [-1, 1]^d labelled with the
+ * model's prediction. K = 2 builds the binary logistic form (logits 0 and w·x + b).
+ */
+export function linearProblem(random: Random, k: number, d: number, n: number): LinearProblem {
+  const weights = k === 2 ? [new Array<number>(d).fill(0), randomWeights(1, d, random)[0]] : randomWeights(k, d, random);
+  const bias = k === 2 ? [0, random.normal() * 0.5] : Array.from({ length: k }, () => random.normal() * 0.5);
+  const x = Float32Array.from({ length: n * d }, () => 2 * random.next() - 1);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const z = linearLogits(weights, bias, x.subarray(i * d, (i + 1) * d));
+    labels[i] = z.indexOf(Math.max(...z));
+  }
+  return { weights, bias, x, labels, n, d };
+}
