@@ -376,8 +376,10 @@ export function buildBackwardGraph(source: Uint8Array | { bytes: Uint8Array; gra
     try {
       rule.backward(context);
     } catch (error) {
-      if (error instanceof BackwardUnsupported) reasons.push(...error.reasons);
-      else throw error;
+      if (!(error instanceof BackwardUnsupported)) throw error;
+      reasons.push(...error.reasons);
+      // Keep walking with placeholder gradients so every reason upstream is reported too.
+      node.inputs.forEach((name, i) => context.needsGrad(i) && add(name, e.scalar(0)));
     }
   }
   if (reasons.length > 0) {

@@ -68,7 +68,8 @@ function probeOnce(graph: OnnxGraph, batch: number): Map<string, { kind: ValueKi
   seen.set(input.name, { kind: 'float', dims: [batch, ...sample] });
   for (const [name, tensor] of graph.initializers) {
     const float = tensor.data instanceof Float32Array || tensor.data instanceof Float64Array;
-    seen.set(name, { kind: float ? 'float' : tensor.dataType === 9 ? 'bool' : 'int', dims: [...tensor.dims] });
+    const host = !float && tensor.data.length <= 4096 ? Array.from(tensor.data as ArrayLike<number | bigint>, (v) => Number(v)) : undefined;
+    seen.set(name, { kind: float ? 'float' : tensor.dataType === 9 ? 'bool' : 'int', dims: [...tensor.dims], host });
   }
   return seen;
 }

@@ -189,8 +189,14 @@ export const maxPoolRule = defineBackwardRule({
     const indices = c.forwardOutput(1);
     const shape = e.node('Shape', [x]);
     const disjoint = w.kernel.every((k, i) => (k - 1) * w.dilations[i] + 1 <= w.strides[i]);
-    if (disjoint) {
-      c.addGrad(0, e.node('MaxUnpool', [g, indices, shape], { kernel_shape: { ints: w.kernel }, strides: { ints: w.strides } }));
+    if (disjoint && w.dilations.every((d) => d === 1)) {
+      // MaxUnpool checks output_shape against (out − 1)·stride + kernel − pads; ceil_mode windows overhang the
+      // end, so count the overhang as end padding.
+      const r = spatial.length;
+      const out = c.facts(c.output(0)).dims.slice(2);
+      const pads = [...w.pads];
+      for (let i = 0; i < r; i++) pads[i + r] = Math.max(0, (out[i] - 1) * w.strides[i] + w.kernel[i] - w.pads[i] - spatial[i]);
+      c.addGrad(0, e.node('MaxUnpool', [g, indices, shape], { kernel_shape: { ints: w.kernel }, strides: { ints: w.strides }, pads: { ints: pads } }));
       return;
     }
     const flat = e.int64([-1]);
