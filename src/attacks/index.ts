@@ -1,0 +1,44 @@
+/**
+ * Public face of `rampart/attacks`: the attack contract and registry, the built-in attacks, the harness that
+ * validates, projects, re-verifies and measures, the worst-case cascade and presets.
+ */
+export { defineAttack } from './define.js';
+export type { AttackDefinition, AnyAttackDefinition, AttackInput, AttackContext, AttackKind, AttackKnowledge, AttackModel } from './define.js';
+export { AttackRegistry } from './registry.js';
+export { attackRegistry } from './builtin.js';
+export {
+  runAttacks,
+  attackBatch,
+  planAttacks,
+  createVerifier,
+  countingModel,
+  invalidProposals,
+  attackOptionKeys,
+  mixSeed,
+  runAttacksOptionsSchema,
+  attackRequestSchema,
+  TOLERANCE,
+} from './harness.js';
+export type {
+  RunAttacksOptions,
+  RunAttacksConfig,
+  AttackRequest,
+  AttackReport,
+  AttackReportEntry,
+  AttackEpsilonResult,
+  WorstCaseEntry,
+  PerturbationSummary,
+  AdversarialExamples,
+  AttackBatchOptions,
+  AttackBatchResult,
+  QueryCounts,
+  Verifier,
+  VerifierKind,
+} from './harness.js';
+export { attackPresets, attackPresetNames, resolvePreset, worstCaseSuccess, samplesToAttack } from './cascade.js';
+export type { AttackPresetName, ResolvedPreset } from './cascade.js';
+export { fgsm, fgsmOptions, objectiveFor, objectiveGradient, adversarialRows, gradientLossSchema } from './fgsm.js';
+export type { GradientLoss, Objective } from './fgsm.js';
+export { bim, bimOptions } from './bim.js';
+export { pgd, pgdOptions, iterativeGradientAttack, scheduledStepSize, stepSchedules } from './pgd.js';
+export type { PgdOptions, StepSchedule, IterativeSettings } from './pgd.js';
