@@ -1,0 +1,210 @@
+/**
+ * Weight gradients and optimizer steps through ONNX Runtime against tfjs: dLoss/dW of Rampart's CNN and MLP
+ * equal `tf.variableGrads` (conv kernels compared after OIHW → HWIO), SGD-momentum and Adam steps leave the same
+ * weights as tfjs' optimizers, and weight-gradient rules (Gemm, MatMul + Add, Conv with stride and pads,
+ * BatchNormalization, Mul) match central finite differences of the loss.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { tf, type Tensor, type Tensor1D, type Tensor2D } from './tf.js';
+import { setupBackend } from './backend.js';
+import { createRandom } from './random.js';
+import { crossEntropy, dlr } from './losses.js';
+import { buildArchitecture } from '../harden/architectures.js';
+import { expectNoLeaks } from '../../test/helpers/leaks.js';
+import { encodeOnnxModel, type OnnxNodeSpec, type OnnxTensorSpec } from './onnx/build.js';
+import { buildBackwardGraph } from './onnx-grad/generate.js';
+import { createOrtGradientSession, createOrtGradientForLayersModel } from './ort-gradient.js';
+import { copyWeightsToLayersModel, createOrtTrainer, createOrtTrainerForLayersModel } from './ort-trainer.js';
+import { exportToOnnx } from './export-onnx.js';
+
+const N = 6;
+const random = createRandom(99);
+
+function batch(shape: number[], classes: number): { x: Float32Array; labels: number[] } {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return {
+    x: Float32Array.from({ length: N * size }, () => random.next()),
+    labels: Array.from({ length: N }, (_, i) => (i * 7) % classes),
+  };
+}
+
+/** tfjs mean cross-entropy gradients of every trainable weight, by tensor name, conv kernels as OIHW. */
+function tfjsGradients(model: LayersModel, x: Float32Array, labels: number[]): Map<string, Float32Array> {
+  const shape = model.inputs[0].shape.slice(1) as number[];
+  return tf.tidy(() => {
+    const input = tf.tensor(x, [N, ...shape]);
+    const y = tf.tensor1d(labels) as Tensor1D;
+    const { grads } = tf.variableGrads(() => tf.mean(crossEntropy(model.apply(input) as Tensor2D, y)) as tf.Scalar);
+    const out = new Map<string, Float32Array>();
+    for (const [name, g] of Object.entries(grads)) {
+      const laidOut = g.rank === 4 ? tf.transpose(g, [3, 2, 0, 1]) : g;
+      out.set(name, laidOut.dataSync() as Float32Array);
+    }
+    return out;
+  });
+}
+
+function maxRelative(a: Float32Array, b: Float32Array): number {
+  let diff = 0;
+  let scale = 1e-6;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
+
+beforeAll(async () => {
+  await setupBackend();
+});
+
+describe('weight gradients', () => {
+  for (const arch of ['cnn', 'mlp'] as const) {
+    it(`${arch}: ONNX Runtime dLoss/dW equals tf.variableGrads for every weight`, async () => {
+      const model = buildArchitecture(arch, [12, 12, 1], 10, 3);
+      const { x, labels } = batch([12, 12, 1], 10);
+      const trainer = await createOrtTrainerForLayersModel(model);
+      try {
+        const ort = await trainer.gradients(x, labels, N);
+        const ref = tfjsGradients(model, x, labels);
+        expect([...ort.keys()].sort()).toEqual(model.trainableWeights.map((w) => w.originalName).sort());
+        for (const variable of model.trainableWeights) {
+          const name = variable.originalName;
+          const reference = ref.get(model.weights.find((w) => w.originalName === name)!.name) ?? ref.get(name);
+          expect(reference, name).toBeDefined();
+          expect(maxRelative(ort.get(name)!, reference!), name).toBeLessThan(1e-4);
+        }
+      } finally {
+        await trainer.release();
+        model.dispose();
+      }
+    });
+  }
+
+  it('SGD-momentum and Adam steps leave the weights tfjs optimizers leave', async () => {
+    for (const optimizer of ['sgd', 'adam'] as const) {
+      const ours = buildArchitecture('cnn', [10, 10, 1], 4, 11);
+      const theirs = buildArchitecture('cnn', [10, 10, 1], 4, 11);
+      const trainer = await createOrtTrainerForLayersModel(ours, { optimizer, learningRate: 0.05, momentum: 0.9 });
+      const tfOptimizer = optimizer === 'sgd' ? tf.train.momentum(0.05, 0.9) : tf.train.adam(0.05, 0.9, 0.999, 1e-7);
+      try {
+        for (let step = 0; step < 3; step++) {
+          const { x, labels } = batch([10, 10, 1], 4);
+          await trainer.step(x, labels, N);
+          tf.tidy(() => {
+            const input = tf.tensor(x, [N, 10, 10, 1]);
+            const y = tf.tensor1d(labels) as Tensor1D;
+            tfOptimizer.minimize(() => tf.mean(crossEntropy(theirs.apply(input) as Tensor2D, y)) as tf.Scalar);
+          });
+        }
+        copyWeightsToLayersModel(trainer, ours);
+        const a = ours.getWeights();
+        const b = theirs.getWeights();
+        a.forEach((w, i) => expect(maxRelative(w.dataSync() as Float32Array, b[i].dataSync() as Float32Array), `${optimizer} ${w.name}`).toBeLessThan(1e-4));
+        expect(trainer.steps).toBe(3);
+      } finally {
+        tfOptimizer.dispose();
+        await trainer.release();
+        ours.dispose();
+        theirs.dispose();
+      }
+    }
+  });
+});
+
+describe('weight-gradient rules against finite differences', () => {
+  const w = (name: string, dims: number[], scale = 0.5): OnnxTensorSpec => ({
+    name,
+    dims,
+    data: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => (random.next() * 2 - 1) * scale),
+  });
+  const n = (opType: string, inputs: string[], output: string, attributes: OnnxNodeSpec['attributes'] = {}): OnnxNodeSpec => ({ opType, inputs, outputs: [output], attributes });
+  const bytes = encodeOnnxModel({
+    inputs: [{ name: 'x', dims: ['n', 2, 5, 5] }],
+    outputs: [{ name: 'logits', dims: ['n', 4] }],
+    initializers: [
+      w('cw', [3, 2, 3, 3]), w('cb', [3]),
+      w('bs', [3]), w('bb', [3]), w('bm', [3]), { name: 'bv', dims: [3], data: [0.4, 1.1, 0.8] },
+      w('mul', [3, 1, 1]),
+      w('mw', [27, 6]), w('mb', [6]),
+      w('gw', [4, 6]), w('gb', [4]),
+    ],
+    nodes: [
+      n('Conv', ['x', 'cw', 'cb'], 'c', { strides: [2, 2], pads: [1, 1, 1, 1] }),
+      n('BatchNormalization', ['c', 'bs', 'bb', 'bm', 'bv'], 'bn', { epsilon: 0.01 }),
+      n('Mul', ['bn', 'mul'], 'm'),
+      n('Tanh', ['m'], 't'),
+      n('Flatten', ['t'], 'f', { axis: 1 }),
+      n('MatMul', ['f', 'mw'], 'mm'),
+      n('Add', ['mm', 'mb'], 'a'),
+      n('Sigmoid', ['a'], 's'),
+      n('Gemm', ['s', 'gw', 'gb'], 'logits', { transB: 1, alpha: 0.9, beta: { float: 1 } }),
+    ],
+  });
+
+  it('every trainable weight, cross-entropy and cw-margin', async () => {
+    for (const loss of ['cross-entropy', 'cw-margin'] as const) {
+      const graph = buildBackwardGraph(bytes, { loss, inputGradient: false, trainable: 'all' });
+      expect(graph.parameters.map((p) => p.name).sort()).toEqual(['bb', 'bs', 'cb', 'cw', 'gb', 'gw', 'mb', 'mul', 'mw'].sort());
+      const session = await createOrtGradientSession(graph);
+      try {
+        const { x, labels } = batch([2, 5, 5], 4);
+        const oneHot = new Float32Array(N * 4);
+        labels.forEach((l, i) => (oneHot[i * 4 + l] = 1));
+        const weight = new Float32Array(N).fill(1);
+        const base = await session.run(x, N, oneHot, weight);
+        for (const p of graph.parameters) {
+          const g = base.parameterGradients.get(p.name)!;
+          for (const k of [0, Math.floor(p.initial.length / 2), p.initial.length - 1]) {
+            const at = async (delta: number): Promise<number> => {
+              const shifted = Float32Array.from(p.initial);
+              shifted[k] += delta;
+              const r = await session.run(x, N, oneHot, weight, new Map([[p.name, shifted]]));
+              return r.loss.reduce((a, b) => a + b, 0);
+            };
+            const h = 1e-2;
+            const numeric = ((await at(h)) - (await at(-h))) / (2 * h);
+            expect(Math.abs(numeric - g[k]), `${loss} ${p.name}[${k}]: ${numeric} vs ${g[k]}`).toBeLessThan(3e-3 + 2e-2 * Math.abs(numeric));
+          }
+        }
+      } finally {
+        await session.release();
+      }
+    }
+  });
+});
+
+describe('TF.js fast path', () => {
+  it('createOrtGradientForLayersModel equals the tfjs input gradient without leaking', async () => {
+    const model = buildArchitecture('cnn', [12, 12, 1], 10, 5);
+    const engine = await createOrtGradientForLayersModel(model);
+    try {
+      const x = tf.randomUniform([N, 12, 12, 1], 0, 1, 'float32', 2);
+      const labels = tf.tensor1d([0, 1, 2, 3, 4, 5]) as Tensor1D;
+      await expectNoLeaks(async () => {
+        const ort = await engine.lossAndGradient(x, labels, 'dlr');
+        const ref = tf.tidy(() => tf.grad((input: Tensor) => tf.sum(dlr(model.apply(input) as Tensor2D, labels)))(x));
+        expect(maxRelative(ort.gradient.dataSync() as Float32Array, ref.dataSync() as Float32Array)).toBeLessThan(1e-4);
+        tf.dispose([ort.gradient, ort.loss, ort.logits, ref]);
+      });
+      tf.dispose([x, labels]);
+    } finally {
+      await engine.release();
+      model.dispose();
+    }
+  });
+
+  it('rejects bad options and bad batches with clear messages', async () => {
+    const model = buildArchitecture('mlp', [4, 4, 1], 3, 1);
+    await expect(createOrtTrainerForLayersModel(model, { learningRate: -1 })).rejects.toThrow(/learningRate/);
+    const trainer = await createOrtTrainer(exportToOnnx(model), { trainable: ['no-such-weight'] }).catch((e: Error) => e);
+    expect(trainer).toBeInstanceOf(Error);
+    expect((trainer as Error).message).toMatch(/is not a float32 initializer/);
+    const ok = await createOrtTrainerForLayersModel(model);
+    await expect(ok.step(new Float32Array(5), [0], 1)).rejects.toThrow(/need 16 input values/);
+    await expect(ok.step(new Float32Array(16), [7], 1)).rejects.toThrow(/label 7/);
+    await ok.release();
+    model.dispose();
+  });
+});
