@@ -3,8 +3,14 @@ import { AttackRegistry } from './registry.js';
 import { fgsm } from './fgsm.js';
 import { bim } from './bim.js';
 import { pgd } from './pgd.js';
+import { apgdCe } from './apgd-ce.js';
+import { apgdDlr } from './apgd-dlr.js';
+import { apgdT } from './apgd-t.js';
 
 export const attackRegistry = new AttackRegistry();
 attackRegistry.register(fgsm);
 attackRegistry.register(bim);
 attackRegistry.register(pgd);
+attackRegistry.register(apgdCe);
+attackRegistry.register(apgdDlr);
+attackRegistry.register(apgdT);

@@ -42,3 +42,8 @@ export type { GradientLoss, Objective } from './fgsm.js';
 export { bim, bimOptions } from './bim.js';
 export { pgd, pgdOptions, iterativeGradientAttack, scheduledStepSize, stepSchedules } from './pgd.js';
 export type { PgdOptions, StepSchedule, IterativeSettings } from './pgd.js';
+export { apgdCe } from './apgd-ce.js';
+export { apgdDlr } from './apgd-dlr.js';
+export { apgdT } from './apgd-t.js';
+export { apgdOptionsSchema, apgdTargetedOptionsSchema, apgdCheckpoints, shouldHalveStep, runApgd, runApgdTargeted } from './apgd.js';
+export type { ApgdOptions, ApgdTargetedOptions, ApgdObjective, ApgdHooks, CheckpointState } from './apgd.js';
