@@ -27,7 +27,7 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number | n
   const weight = position - low;
   const a = sorted[low];
   const b = sorted[high];
-  if (a === b) return a;
+  if (a === b || weight === 0) return a;
   return a + (b - a) * weight;
 }
 
