@@ -10,6 +10,7 @@ import { registerInfo } from './info.js';
 import { registerEval } from './eval.js';
 import { registerTrain } from './train.js';
 import { registerExport } from './export.js';
+import { registerAttack } from './attack.js';
 
 function buildProgram(): Command {
   const program = new Command('rampart')
@@ -24,6 +25,7 @@ function buildProgram(): Command {
   registerEval(program);
   registerTrain(program);
   registerExport(program);
+  registerAttack(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
