@@ -239,8 +239,9 @@ describe('APGD invariants', () => {
           const labels = Int32Array.from({ length: 5 }, () => r.int(4));
           const adv = await runAttack(attack, model, x, labels, norm, epsilon, { steps: 12 }, seed);
           for (const d of distances(adv, x, norm)) expect(d).toBeLessThanOrEqual(epsilon + 1e-6);
-          expect(tf.min(adv).dataSync()[0]).toBeGreaterThanOrEqual(0);
-          expect(tf.max(adv).dataSync()[0]).toBeLessThanOrEqual(1);
+          const [low, high] = tf.tidy(() => [tf.min(adv).dataSync()[0], tf.max(adv).dataSync()[0]]);
+          expect(low).toBeGreaterThanOrEqual(0);
+          expect(high).toBeLessThanOrEqual(1);
           tf.dispose([x, adv]);
         },
       ),
