@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './engine/index.js';
 export * from './data/index.js';
 export * from './metrics/index.js';
+export * from './attacks/index.js';
 export * from './harden/index.js';
 export { toolVersion } from './report/result.js';
 export type { ResultEnvelope } from './report/result.js';

@@ -1,0 +1,91 @@
+/**
+ * Attack speed: PGD-40 L∞ ε = 0.1 on the first 1,000 MNIST test images with builtin:mnist-cnn, Rampart (harness,
+ * tfjs gradients, ONNX Runtime re-verification) against the same attack in PyTorch
+ * (`scripts/crosscheck-attacks-torch.py` on the model's ONNX weights, /usr/bin/python3): the same samples, no
+ * random start, 40 steps of α = 2.5·ε/40, every step run (Rampart's early stop is off), batches of `--batch`.
+ * PyTorch runs with 1 thread (tfjs-wasm uses one under Node) and with 2. Prints images/s, the ratios and both
+ * robust accuracies as Markdown.
+ *
+ *   npm run bench:attacks -- [--limit 1000] [--batch 100] [--eps 0.1] [--steps 40] [--threads 1,2] [--early-stop]
+ *
+ * `--early-stop` adds a Rampart run with its default early stop (batches end once every sample is broken).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { setupBackend } from '../src/engine/backend.js';
+import { builtinModelsDir, loadModel } from '../src/engine/load.js';
+import { openDataset, loadAll, writeNpzFile } from '../src/data/index.js';
+import { createVerifier, runAttacks } from '../src/attacks/harness.js';
+
+const argv = process.argv.slice(2);
+const option = (name: string, fallback: string): string => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : fallback;
+};
+const LIMIT = Number(option('limit', '1000'));
+const BATCH = Number(option('batch', '100'));
+const EPS = Number(option('eps', '0.1'));
+const STEPS = Number(option('steps', '40'));
+const THREADS = option('threads', '1,2').split(',').map(Number);
+const EARLY_STOP = argv.includes('--early-stop');
+
+async function main(): Promise<void> {
+  const backend = await setupBackend();
+  const onnxFile = path.join(builtinModelsDir(), 'mnist-cnn', 'model.onnx');
+  const model = await loadModel('builtin:mnist-cnn');
+  const verifier = await createVerifier(model, { onnxFile });
+  const data = await openDataset('mnist:test', { limit: LIMIT });
+  const all = await loadAll(data);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rampart-bench-attacks-'));
+  const npz = path.join(dir, 'samples.npz');
+  await writeNpzFile(npz, { x: { data: all.x, shape: [all.count, ...all.sampleShape] }, y: { data: all.y, shape: [all.count] } });
+
+  const rows: string[][] = [['engine', 'threads', 'seconds', 'images/s', 'Rampart ÷ engine (speed)', 'robust accuracy']];
+  const rampartRun = async (earlyStop: boolean) => {
+    const started = performance.now();
+    const report = await runAttacks({
+      model,
+      data,
+      verifier,
+      attacks: [{ id: 'pgd', options: { steps: STEPS, randomStart: false, earlyStop } }],
+      norm: 'linf',
+      epsilons: [EPS],
+      batchSize: BATCH,
+    });
+    return { seconds: (performance.now() - started) / 1000, robust: report.worstCase[0].robustAccuracy, attackSeconds: report.attacks[0].results[0].seconds };
+  };
+  const rampart = await rampartRun(false);
+  rows.push([`rampart (${backend} gradients, ORT verification)`, '1', rampart.seconds.toFixed(1), (LIMIT / rampart.seconds).toFixed(1), '1.00', `${(rampart.robust * 100).toFixed(1)}%`]);
+  for (const threads of THREADS) {
+    const run = spawnSync('/usr/bin/python3', ['scripts/crosscheck-attacks-torch.py', '--onnx', onnxFile, '--data', npz, '--norm', 'linf', '--eps', String(EPS), '--steps', String(STEPS), '--batch', String(BATCH), '--threads', String(threads)], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
+    if (run.status !== 0) {
+      rows.push([`torch`, String(threads), '-', '-', '-', `failed: ${run.stderr.trim().split('\n').pop()}`]);
+      continue;
+    }
+    const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as { torch: string; results: { robust: number; seconds: number }[] };
+    const t = result.results[0];
+    rows.push([`torch ${result.torch}`, String(threads), t.seconds.toFixed(1), (LIMIT / t.seconds).toFixed(1), (t.seconds / rampart.seconds).toFixed(2), `${(t.robust * 100).toFixed(1)}%`]);
+  }
+  if (EARLY_STOP) {
+    const early = await rampartRun(true);
+    rows.push(['rampart, early stop on (default)', '1', early.seconds.toFixed(1), (LIMIT / early.seconds).toFixed(1), '-', `${(early.robust * 100).toFixed(1)}%`]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  console.log(`PGD-${STEPS} L∞ ε=${EPS}, no random start, α = 2.5·ε/${STEPS}, ${LIMIT} MNIST test images, builtin:mnist-cnn, batch ${BATCH}; ${os.cpus().length} cores`);
+  for (const row of rows) console.log(`| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`);
+  console.log(`(Rampart attack time without the clean pass: ${rampart.attackSeconds.toFixed(1)} s; "Rampart ÷ engine" = engine seconds / Rampart seconds, > 1 means Rampart is faster)`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  verifier.dispose();
+  model.dispose();
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(3);
+});
