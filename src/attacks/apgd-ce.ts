@@ -9,11 +9,9 @@
  *
  * @example
  * ```ts
- * import { attackRegistry } from 'rampart/attacks';
- * const attack = attackRegistry.get('apgd-ce');
- * const xAdv = await attack.run({ x, labels, threat: threatModel({ norm: 'linf', epsilon: 0.3 }) },
- *   { model, random: createRandom(0) }, attack.options.parse({ steps: 100 }));
- * // builtin:mnist-cnn, 200 mnist:test images: robust accuracy 97.5% (ε=0.1), 80.5% (ε=0.2), 12.5% (ε=0.3)
+ * const report = await runAttacks({ model, data, attacks: [{ id: 'apgd-ce', options: { steps: 100 } }], norm: 'linf', epsilons: [0.1, 0.2, 0.3] });
+ * report.attacks[0].results.map((r) => r.robustAccuracy);
+ * // builtin:mnist-cnn, first 200 mnist:test digits (clean 0.965), seed 0: [0.49, 0, 0]
  * ```
  */
 import { defineAttack } from './define.js';

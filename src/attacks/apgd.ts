@@ -16,7 +16,8 @@
  * - at each checkpoint w_j the step size is halved and the iterate restarted from the best point so far (with the
  *   gradient there) when (1) the loss increased in fewer than ρ·(w_j − w_{j−1}) of the steps since w_{j−1}, or
  *   (2) the step size was not halved at w_{j−1} and the best loss did not improve since w_{j−1}. As in the reference
- *   implementation, condition (2) is not applied at the first checkpoint.
+ *   implementation, condition (2) is not applied at the first checkpoint; condition (1) uses the paper's strict
+ *   "fewer than" (the reference code halves at "at most", which differs only when ρ·window is an integer).
  * - the run keeps the best-loss point and the first adversarial point found.
  *
  * Returned per sample: the first adversarial point found (over restarts, and for `apgd-t` over target classes),
