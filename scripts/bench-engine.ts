@@ -13,8 +13,8 @@
  *
  *   npm run bench:engine -- [--rounds 3] [--reps 5] [--threads 1,2] [--nets cnn,mlp] [--pgd 10000] [--out FILE]
  *
- * `--pgd N` also runs PGD-40 (L∞ ε = 0.3, step 0.01) on N random images with the CNN's ORT gradient and reports
- * the peak RSS and the tfjs tensor count before/after. Writes `bench/results/engine.json` and prints Markdown.
+ * `--pgd N` also runs PGD-40 (L∞ ε = 0.3, step 0.01) on N random images with the CNN's ORT gradient, in a fresh
+ * child process, and reports its peak RSS and the tfjs tensor count before/after. Writes `bench/results/engine.json` and prints Markdown.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -44,6 +44,7 @@ const REPS = Number(option('reps', '5'));
 const THREADS = option('threads', '1,2').split(',').map(Number);
 const NETS = option('nets', 'cnn,mlp').split(',') as ('cnn' | 'mlp')[];
 const PGD = Number(option('pgd', '0'));
+const PGD_CHILD = Number(option('pgd-child', '0'));
 const OUT = option('out', 'bench/results/engine.json');
 const BATCH = 256;
 const MODES = ['forward', 'inputGradient', 'trainStep'] as const;
@@ -94,21 +95,26 @@ async function startTorch(threads: number): Promise<TorchChild | string> {
     return `cannot start /usr/bin/python3 (${(e as Error).message})`;
   }
   const lines = createInterface({ input: child.stdout });
-  const queue: ((line: string) => void)[] = [];
+  const queue: { resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
   const buffered: string[] = [];
+  let exited: Error | undefined;
   lines.on('line', (line) => {
     const waiter = queue.shift();
-    if (waiter) waiter(line);
+    if (waiter) waiter.resolve(line);
     else buffered.push(line);
   });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += String(d)));
+  child.on('exit', () => {
+    exited = new Error(stderr.trim().split('\n').pop() ?? 'python exited');
+    for (const waiter of queue.splice(0)) waiter.reject(exited);
+  });
   const next = (): Promise<string> =>
     new Promise((resolve, reject) => {
       const line = buffered.shift();
       if (line !== undefined) return resolve(line);
-      queue.push(resolve);
-      child.once('exit', () => reject(new Error(stderr.trim().split('\n').pop() ?? 'python exited')));
+      if (exited) return reject(exited);
+      queue.push({ resolve, reject });
     });
   child.on('error', () => undefined);
   let ready: { ready: boolean; torch: string };
@@ -213,7 +219,7 @@ async function pgdMemory(images: number): Promise<Record<string, number>> {
     steps: 40,
     seconds: Math.round(seconds * 10) / 10,
     imagesStepsPerSecond: Math.round((images * 40) / seconds),
-    peakRssMB: Math.round(peak / 2 ** 20),
+    peakRssMB: Math.round(Math.max(peak, process.resourceUsage().maxRSS * 1024) / 2 ** 20),
     tensorsBefore,
     tensorsAfter: tf.memory().numTensors,
   };
@@ -221,8 +227,25 @@ async function pgdMemory(images: number): Promise<Record<string, number>> {
 
 // ---- main ---------------------------------------------------------------------------------------------------
 
+/** Runs the PGD memory measurement in a fresh process so the benchmark's own heaps do not count. */
+async function pgdInChild(images: number): Promise<Record<string, number>> {
+  const script = new URL(import.meta.url).pathname;
+  const tsx = path.join(path.dirname(script), '..', 'node_modules', '.bin', 'tsx');
+  const child = spawn(tsx, [script, '--pgd-child', String(images)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += String(d)));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const line = out.trim().split('\n').pop() ?? '';
+  if (code !== 0) throw new Error(`PGD memory child failed (exit ${code}): ${line}`);
+  return JSON.parse(line) as Record<string, number>;
+}
+
 async function main(): Promise<void> {
   await setupBackend();
+  if (PGD_CHILD > 0) {
+    console.log(JSON.stringify(await pgdMemory(PGD_CHILD)));
+    process.exit(0);
+  }
   const releases: (() => Promise<void> | void)[] = [];
   const cells: Cell[] = [];
   for (const net of NETS) cells.push(...(await rampartCells(net, releases)));
@@ -265,8 +288,8 @@ async function main(): Promise<void> {
     };
   });
   let pgd: Record<string, number> | undefined;
-  if (PGD > 0) pgd = await pgdMemory(PGD);
   for (const release of releases) await release();
+  if (PGD > 0) pgd = await pgdInChild(PGD);
 
   const require = createRequire(import.meta.url);
   const versionOf = (name: string): string => (require(`${name}/package.json`) as { version: string }).version;

@@ -18,3 +18,8 @@ export { verifyOnnxExport } from './export-verify.js';
 export type { ExportCheck } from './export-verify.js';
 export { createRandom, permutation } from './random.js';
 export type { Random } from './random.js';
+export * from './onnx-grad/index.js';
+export { createOrtGradient, createOrtGradientSession, createOrtGradientForLayersModel, oneHotRows } from './ort-gradient.js';
+export type { OrtGradient, OrtGradientOptions, OrtGradientSession, OrtGradientResult, OrtSessionOptions } from './ort-gradient.js';
+export { createOrtTrainer, createOrtTrainerForLayersModel, copyWeightsToLayersModel, ortTrainerOptionsSchema } from './ort-trainer.js';
+export type { OrtTrainer, OrtTrainerOptions } from './ort-trainer.js';
