@@ -147,12 +147,25 @@ function isSuccess(objective: ApgdObjective, prediction: number, label: number, 
   return objective.success === 'targeted' ? prediction === target : prediction !== label;
 }
 
-/** Per sample: rows of `a` where `mask[r]` is set, else rows of `b`. */
+/**
+ * Per sample: rows of `a` where `mask[r]` is set, else rows of `b`. Computed as a·c + b·(1 − c) with c ∈ {0, 1},
+ * which is exact for finite values and, on the wasm backend, an order of magnitude faster than a broadcast `where`.
+ */
 function selectRows(mask: Uint8Array, a: Tensor, b: Tensor): Tensor {
   return tf.tidy(() => {
-    const condition = tf.reshape(tf.tensor1d(mask, 'bool'), [mask.length, ...Array.from({ length: a.rank - 1 }, () => 1)]);
-    return tf.where(tf.broadcastTo(condition, a.shape), a, b);
+    const c = perSample(Float32Array.from(mask), a.rank);
+    return tf.add(tf.mul(a, c), tf.mul(b, tf.sub(1, c)));
   });
+}
+
+/** The rows `keep` of `t`, copied on the JS side (faster than tf.gather on the wasm backend). */
+function takeRows(t: Tensor, keep: readonly number[]): Tensor {
+  const rows = t.shape[0];
+  const size = t.size / Math.max(rows, 1);
+  const values = t.dataSync();
+  const out = t.dtype === 'int32' ? new Int32Array(keep.length * size) : new Float32Array(keep.length * size);
+  keep.forEach((r, j) => out.set(values.subarray(r * size, (r + 1) * size) as never, j * size));
+  return tf.tensor(out, [keep.length, ...t.shape.slice(1)], t.dtype);
 }
 
 /** Replaces `*old` by `next` and disposes the old tensor. */
@@ -233,14 +246,13 @@ async function singleRun(
       (isSuccess(objective, predictions[r], labels[i], targets ? targets[i] : -1) ? done : keep).push(r);
     }
     if (done.length === 0) return;
-    const rows = tf.tidy(() => tf.gather(xk, tf.tensor1d(done, 'int32')).dataSync() as Float32Array);
-    done.forEach((r, j) => {
+    const rows = xk.dataSync() as Float32Array;
+    for (const r of done) {
       const i = ids[r];
       result.found[i] = 1;
-      result.points.set(rows.subarray(j * d, (j + 1) * d), i * d);
-    });
-    const keepT = tf.tensor1d(keep, 'int32');
-    const take = (t: Tensor): Tensor => swap(t, tf.gather(t, keepT));
+      result.points.set(rows.subarray(r * d, (r + 1) * d), i * d);
+    }
+    const take = (t: Tensor): Tensor => swap(t, takeRows(t, keep));
     xk = take(xk);
     xPrev = take(xPrev);
     grad = take(grad);
@@ -249,7 +261,6 @@ async function singleRun(
     clean = take(clean);
     labelsT = take(labelsT) as Tensor1D;
     if (targetsT) targetsT = take(targetsT) as Tensor1D;
-    keepT.dispose();
     const f32 = (a: Float32Array) => Float32Array.from(keep, (r) => a[r]);
     const i32 = (a: Int32Array) => Int32Array.from(keep, (r) => a[r]);
     const u8 = (a: Uint8Array) => Uint8Array.from(keep, (r) => a[r]);
@@ -366,7 +377,7 @@ async function runRestarts(
   for (let restart = 0; restart < options.restarts; restart++) {
     const active = Array.from({ length: n }, (_, i) => i).filter((i) => progress.done[i] === 0);
     if (active.length === 0) return;
-    const subset = tf.tidy(() => tf.gather(x, tf.tensor1d(active, 'int32')));
+    const subset = takeRows(x, active);
     const sub = (a: Int32Array) => Int32Array.from(active, (i) => a[i]);
     let run: RunResult;
     try {
