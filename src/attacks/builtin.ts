@@ -6,6 +6,9 @@ import { pgd } from './pgd.js';
 import { apgdCe } from './apgd-ce.js';
 import { apgdDlr } from './apgd-dlr.js';
 import { apgdT } from './apgd-t.js';
+import { cwL2, cwLinf } from './carlini-wagner.js';
+import { deepfool } from './deepfool.js';
+import { jsma } from './jsma.js';
 
 export const attackRegistry = new AttackRegistry();
 attackRegistry.register(fgsm);
@@ -14,3 +17,7 @@ attackRegistry.register(pgd);
 attackRegistry.register(apgdCe);
 attackRegistry.register(apgdDlr);
 attackRegistry.register(apgdT);
+attackRegistry.register(cwL2);
+attackRegistry.register(cwLinf);
+attackRegistry.register(deepfool);
+attackRegistry.register(jsma);

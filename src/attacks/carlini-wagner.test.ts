@@ -193,6 +193,14 @@ describe('cw-linf on linear models (closed-form minimal distance)', () => {
     expect(median(ratios)).toBeLessThanOrEqual(1.01);
   });
 
+  it("with the paper's tanh change of variables: binary logistic within 1%", async () => {
+    const { ratios } = await attackLinear(linearProblem(createRandom(13), 2, 12, 8), 'linf', { space: 'tanh' });
+    for (const r of ratios) {
+      expect(r).toBeGreaterThanOrEqual(0.999);
+      expect(r).toBeLessThanOrEqual(1.01);
+    }
+  });
+
   it('without the final search it is still adversarial and within 25%', async () => {
     const { ratios } = await attackLinear(linearProblem(createRandom(19), 2, 12, 6), 'linf', { refineSteps: 0 });
     for (const r of ratios) expect(r).toBeLessThanOrEqual(1.25);
