@@ -27,7 +27,7 @@ async function runCw(
   options: Record<string, unknown> = {},
   targets?: Int32Array,
 ): Promise<tf.Tensor> {
-  const threat = threatModel({ norm, epsilon: 1, bounds: model.bounds, goal: targets ? { kind: 'targeted', targets: 'given' } : { kind: 'untargeted' } });
+  const threat = threatModel({ norm, epsilon: 1, bounds: [model.bounds[0], model.bounds[1]], goal: targets ? { kind: 'targeted', targets: 'given' } : { kind: 'untargeted' } });
   const context = { model, random: createRandom(0) };
   if (norm === 'l2') return cwL2.run({ x, labels, targets, threat }, context, cwL2Options.parse(options));
   return cwLinf.run({ x, labels, targets, threat }, context, cwLinfOptions.parse(options));

@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 
 async function runDeepfool(model: DifferentiableModel, x: tf.Tensor, labels: Int32Array, norm: Norm, options: Record<string, unknown> = {}, targets?: Int32Array): Promise<tf.Tensor> {
-  const threat = threatModel({ norm, epsilon: 1, bounds: model.bounds });
+  const threat = threatModel({ norm, epsilon: 1, bounds: [model.bounds[0], model.bounds[1]] });
   return deepfool.run({ x, labels, targets, threat }, { model, random: createRandom(0) }, deepfoolOptions.parse(options));
 }
 

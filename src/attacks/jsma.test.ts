@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 
 async function runJsma(model: DifferentiableModel, x: tf.Tensor, labels: Int32Array, targets: Int32Array | undefined, options: Record<string, unknown> = {}, seed = 0, norm: Norm = 'l0'): Promise<tf.Tensor> {
-  const threat = threatModel({ norm, epsilon: 78, bounds: model.bounds, goal: targets ? { kind: 'targeted', targets: 'given' } : { kind: 'untargeted' } });
+  const threat = threatModel({ norm, epsilon: 78, bounds: [model.bounds[0], model.bounds[1]], goal: targets ? { kind: 'targeted', targets: 'given' } : { kind: 'untargeted' } });
   return jsma.run({ x, labels, targets, threat }, { model, random: createRandom(seed) }, jsmaOptions.parse(options));
 }
 
