@@ -3,10 +3,10 @@
  * tfjs gradients, ONNX Runtime re-verification) against the same attack in PyTorch
  * (`scripts/crosscheck-attacks-torch.py` on the model's ONNX weights, /usr/bin/python3): the same samples, no
  * random start, 40 steps of α = 2.5·ε/40, every step run (Rampart's early stop is off), batches of `--batch`.
- * PyTorch runs with 1 thread (tfjs-wasm uses one under Node) and with 2. Prints images/s, the ratios and both
- * robust accuracies as Markdown.
+ * PyTorch runs with 1 thread (tfjs-wasm uses one under Node) and with 2. The engines run round-robin for `--rounds`
+ * rounds (median reported, min–max beside it). Prints images/s, the ratios and both robust accuracies as Markdown.
  *
- *   npm run bench:attacks -- [--limit 1000] [--batch 100] [--eps 0.1] [--steps 40] [--threads 1,2] [--early-stop]
+ *   npm run bench:attacks -- [--rounds 3] [--limit 1000] [--batch 100] [--eps 0.1] [--steps 40] [--threads 1,2] [--early-stop]
  *
  * `--early-stop` adds a Rampart run with its default early stop (batches end once every sample is broken).
  */
@@ -30,6 +30,7 @@ const EPS = Number(option('eps', '0.1'));
 const STEPS = Number(option('steps', '40'));
 const THREADS = option('threads', '1,2').split(',').map(Number);
 const EARLY_STOP = argv.includes('--early-stop');
+const ROUNDS = Number(option('rounds', '3'));
 
 async function main(): Promise<void> {
   const backend = await setupBackend();
@@ -42,7 +43,6 @@ async function main(): Promise<void> {
   const npz = path.join(dir, 'samples.npz');
   await writeNpzFile(npz, { x: { data: all.x, shape: [all.count, ...all.sampleShape] }, y: { data: all.y, shape: [all.count] } });
 
-  const rows: string[][] = [['engine', 'threads', 'seconds', 'images/s', 'Rampart ÷ engine (speed)', 'robust accuracy']];
   const rampartRun = async (earlyStop: boolean) => {
     const started = performance.now();
     const report = await runAttacks({
@@ -54,31 +54,70 @@ async function main(): Promise<void> {
       epsilons: [EPS],
       batchSize: BATCH,
     });
-    return { seconds: (performance.now() - started) / 1000, robust: report.worstCase[0].robustAccuracy, attackSeconds: report.attacks[0].results[0].seconds };
+    return { seconds: (performance.now() - started) / 1000, robust: report.worstCase[0].robustAccuracy, note: '' };
   };
-  const rampart = await rampartRun(false);
-  rows.push([`rampart (${backend} gradients, ORT verification)`, '1', rampart.seconds.toFixed(1), (LIMIT / rampart.seconds).toFixed(1), '1.00', `${(rampart.robust * 100).toFixed(1)}%`]);
-  for (const threads of THREADS) {
+  const torchRun = async (threads: number) => {
     const run = spawnSync('/usr/bin/python3', ['scripts/crosscheck-attacks-torch.py', '--onnx', onnxFile, '--data', npz, '--norm', 'linf', '--eps', String(EPS), '--steps', String(STEPS), '--batch', String(BATCH), '--threads', String(threads)], {
       encoding: 'utf8',
       maxBuffer: 1 << 24,
     });
-    if (run.status !== 0) {
-      rows.push([`torch`, String(threads), '-', '-', '-', `failed: ${run.stderr.trim().split('\n').pop()}`]);
+    if (run.status !== 0) throw new Error(`PyTorch run failed: ${run.stderr.trim().split('\n').pop()}`);
+    const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as { torch: string; results: { robust: number; seconds: number }[] };
+    return { seconds: result.results[0].seconds, robust: result.results[0].robust, note: result.torch };
+  };
+  interface Engine {
+    name: string;
+    threads: number;
+    run: () => Promise<{ seconds: number; robust: number; note: string }>;
+    seconds: number[];
+    robust: number;
+    note: string;
+  }
+  const engines: Engine[] = [
+    { name: `rampart (${backend} gradients, ORT verification)`, threads: 1, run: () => rampartRun(false), seconds: [], robust: NaN, note: '' },
+    ...THREADS.map((threads) => ({ name: 'torch', threads, run: () => torchRun(threads), seconds: [], robust: NaN, note: '' })),
+  ];
+  if (EARLY_STOP) engines.push({ name: 'rampart, early stop on (default)', threads: 1, run: () => rampartRun(true), seconds: [], robust: NaN, note: '' });
+  // Round-robin with a rotating start, so load drift on a shared machine hits every engine alike.
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < engines.length; k++) {
+      const engine = engines[(round + k) % engines.length];
+      try {
+        const r = await engine.run();
+        engine.seconds.push(r.seconds);
+        engine.robust = r.robust;
+        engine.note = r.note;
+      } catch (error) {
+        engine.note = (error as Error).message;
+      }
+    }
+  }
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+  const rampartSeconds = median(engines[0].seconds);
+  const rows: string[][] = [['engine', 'threads', 'median s (min–max)', 'images/s', 'engine s ÷ Rampart s', 'robust accuracy']];
+  for (const engine of engines) {
+    if (engine.seconds.length === 0) {
+      rows.push([engine.name, String(engine.threads), '-', '-', '-', `failed: ${engine.note}`]);
       continue;
     }
-    const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as { torch: string; results: { robust: number; seconds: number }[] };
-    const t = result.results[0];
-    rows.push([`torch ${result.torch}`, String(threads), t.seconds.toFixed(1), (LIMIT / t.seconds).toFixed(1), (t.seconds / rampart.seconds).toFixed(2), `${(t.robust * 100).toFixed(1)}%`]);
-  }
-  if (EARLY_STOP) {
-    const early = await rampartRun(true);
-    rows.push(['rampart, early stop on (default)', '1', early.seconds.toFixed(1), (LIMIT / early.seconds).toFixed(1), '-', `${(early.robust * 100).toFixed(1)}%`]);
+    const m = median(engine.seconds);
+    rows.push([
+      engine.name === 'torch' ? `torch ${engine.note}` : engine.name,
+      String(engine.threads),
+      `${m.toFixed(1)} (${Math.min(...engine.seconds).toFixed(1)}–${Math.max(...engine.seconds).toFixed(1)})`,
+      (LIMIT / m).toFixed(1),
+      (m / rampartSeconds).toFixed(2),
+      `${(engine.robust * 100).toFixed(1)}%`,
+    ]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   console.log(`PGD-${STEPS} L∞ ε=${EPS}, no random start, α = 2.5·ε/${STEPS}, ${LIMIT} MNIST test images, builtin:mnist-cnn, batch ${BATCH}; ${os.cpus().length} cores`);
   for (const row of rows) console.log(`| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`);
-  console.log(`(Rampart attack time without the clean pass: ${rampart.attackSeconds.toFixed(1)} s; "Rampart ÷ engine" = engine seconds / Rampart seconds, > 1 means Rampart is faster)`);
+  console.log(`${ROUNDS} round(s), round-robin; "engine s ÷ Rampart s" > 1 means Rampart is faster`);
   fs.rmSync(dir, { recursive: true, force: true });
   verifier.dispose();
   model.dispose();
