@@ -14,7 +14,7 @@ import { expectNoLeaks } from '../../../test/helpers/leaks.js';
 import { encodeOnnxModel, type OnnxNodeSpec, type OnnxTensorSpec } from '../onnx/build.js';
 import { parseOnnx } from '../onnx/graph.js';
 import { loadOnnxModel, type OnnxModel } from '../onnx/onnx-model.js';
-import { createOrtGradient } from '../ort-gradient.js';
+import { createOrtGradient, createOrtGradientSession } from '../ort-gradient.js';
 import { buildBackwardGraph, backwardSupport } from './generate.js';
 import { builtinBackwardRules } from './builtin.js';
 import { builtinOnnxOps } from '../onnx/builtin.js';
@@ -251,6 +251,32 @@ describe('fixtures', () => {
     expect(g.fixedBatch).toBeUndefined();
     expect(g.sampleDims).toEqual([1, 1, 5]);
     expect(g.numClasses).toBe(5);
+  });
+});
+
+describe('sessions', () => {
+  it('run big batches in chunks with the same results, summing weight gradients over chunks', async () => {
+    const bytes = caseModel({ name: 'chunks', input: [6], nodes: [node('Gemm', ['x', 'w', 'b'], 'h', { transB: 1 }), node('Relu', ['h'], 'body')], initializers: [weights('w', [7, 6]), weights('b', [7])] });
+    const graph = buildBackwardGraph(bytes, { loss: 'dlr', trainable: 'all' });
+    const whole = await createOrtGradientSession(graph);
+    const chunked = await createOrtGradientSession(graph, { maxChunk: 2 });
+    try {
+      const n = 5;
+      const x = Float32Array.from({ length: n * 6 }, () => random.next() * 2 - 1);
+      const oneHot = new Float32Array(n * 5);
+      for (let i = 0; i < n; i++) oneHot[i * 5 + (i % 5)] = 1;
+      const weight = Float32Array.from({ length: n }, (_, i) => 1 - i / 3);
+      const a = await whole.run(x, n, oneHot, weight);
+      const b = await chunked.run(x, n, oneHot, weight);
+      const close = (p: Float32Array, q: Float32Array) => p.forEach((v, i) => expect(v).toBeCloseTo(q[i], 5));
+      close(b.logits, a.logits);
+      close(b.loss, a.loss);
+      close(b.inputGradient!, a.inputGradient!);
+      for (const [name, g] of a.parameterGradients) close(b.parameterGradients.get(name)!, g);
+    } finally {
+      await whole.release();
+      await chunked.release();
+    }
   });
 });
 
