@@ -22,7 +22,7 @@ import { losses } from '../engine/losses.js';
 import type { DifferentiableModel } from '../engine/model.js';
 import { normOps, projectToThreat } from '../threat/norms.js';
 import { defineAttack, type AttackContext, type AttackInput } from './define.js';
-import { selectRows } from './rows.js';
+import { blendRows } from './rows.js';
 import { adversarialRows, gradientLossSchema, objectiveFor, objectiveGradient, type GradientLoss, type Objective } from './fgsm.js';
 
 export const stepSchedules = ['constant', 'step', 'cosine'] as const;
@@ -105,7 +105,7 @@ export async function iterativeGradientAttack(input: AttackInput, context: Attac
       if (take[i]) any = true;
     }
     if (!any) return;
-    const next = selectRows(take, current, best);
+    const next = blendRows(take, current, best);
     best.dispose();
     best = next;
   };
