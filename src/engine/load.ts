@@ -40,6 +40,8 @@ export interface LoadModelOptions {
   /** Input layout of an ONNX model; 'auto' (default) detects it. */
   layout?: 'auto' | 'nchw' | 'nhwc';
   bounds?: Bounds;
+  /** Gradient engine: 'auto' (ONNX Runtime backward graphs where possible) or 'tfjs'. */
+  gradients?: 'auto' | 'tfjs';
 }
 
 /** Root of the installed package (holds `models/`), found from this file's location in src/ or dist/. */
@@ -138,7 +140,7 @@ export async function loadModel(spec: string, options: LoadModelOptions = {}): P
   const bounds = options.bounds ?? resolved.sidecar?.bounds ?? [0, 1];
   if (resolved.kind === 'onnx') {
     const { loadOnnxModel } = await import('./onnx/index.js');
-    return loadOnnxModel(resolved.file, { id: spec, layout: options.layout ?? 'auto', bounds });
+    return loadOnnxModel(resolved.file, { id: spec, layout: options.layout ?? 'auto', bounds, gradients: options.gradients ?? 'auto' });
   }
-  return loadTfjsModel(resolved.file, { id: spec, bounds });
+  return loadTfjsModel(resolved.file, { id: spec, bounds, gradients: options.gradients ?? 'auto' });
 }

@@ -66,3 +66,22 @@ describe('targeted DLR', () => {
     expect(() => losses['dlr-targeted'](tf.zeros([1, 5]) as tf.Tensor2D, tf.tensor1d([0], 'int32'))).toThrow(/target/);
   });
 });
+
+describe('cross-entropy precision', () => {
+  it('keeps the true-class gradient of a very confident sample (float32 log-softmax loses it)', () => {
+    const z = tf.tensor2d([[20, 2.5, 0, -1, 3]]);
+    const y = tf.tensor1d([0], 'int32');
+    const gradient = tf.grad((input: tf.Tensor) => tf.sum(crossEntropy(input as tf.Tensor2D, y)))(z).dataSync();
+    const tail = [2.5, 0, -1, 3].reduce((s, v) => s + Math.exp(v - 20), 0);
+    expect(gradient[0]).toBeLessThan(0);
+    expect(gradient[0]).toBeCloseTo(-tail / (1 + tail), 12);
+    expect(gradient[0] / (-tail / (1 + tail))).toBeCloseTo(1, 4);
+    const loss = crossEntropy(z, y).dataSync()[0];
+    expect(loss / Math.log1p(tail)).toBeCloseTo(1, 4);
+  });
+
+  it('is stable for badly misclassified samples (large positive margins)', () => {
+    const loss = crossEntropy(tf.tensor2d([[-50, 60, 0]]), tf.tensor1d([0], 'int32')).dataSync()[0];
+    expect(loss).toBeCloseTo(110, 3);
+  });
+});

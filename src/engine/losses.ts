@@ -25,8 +25,16 @@ function oneHot(labels: Tensor1D, depth: number): Tensor2D {
 
 export function crossEntropy(logits: Tensor2D, labels: Tensor1D): Tensor1D {
   return tf.tidy(() => {
-    const logProbabilities = tf.logSoftmax(logits);
-    return tf.neg(tf.sum(tf.mul(logProbabilities, oneHot(labels, logits.shape[1])), 1)) as Tensor1D;
+    // CE = log(1 + Σ_{j≠y} exp(z_j − z_y)), evaluated as m + log1p(expm1(−m) + Σ_{j≠y} exp(z_j − z_y − m)) with
+    // m = max(0, max_{j≠y} z_j − z_y). For a confident sample (m = 0) this is log1p of a tiny sum, whose gradient
+    // keeps the true-class term; log-softmax in float32 rounds 1 + tiny to 1 there and loses it (on wasm).
+    const mask = oneHot(labels, logits.shape[1]);
+    const trueLogit = tf.sum(tf.mul(logits, mask), 1, true);
+    const others = tf.sub(tf.sub(logits, trueLogit), tf.mul(mask, 1e30));
+    const shift = tf.relu(tf.max(others, 1, true));
+    const tail = tf.sum(tf.exp(tf.sub(others, shift)), 1);
+    const flatShift = tf.reshape(shift, [-1]);
+    return tf.add(flatShift, tf.log1p(tf.add(tf.expm1(tf.neg(flatShift)), tail))) as Tensor1D;
   });
 }
 

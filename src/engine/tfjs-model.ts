@@ -4,6 +4,11 @@
  * Rampart's contract is logits. A LayersModel whose output layer ends in softmax is loaded with that final
  * activation replaced by a linear one (so gradients are not squashed by the softmax; this matters for attacks),
  * and `outputWasSoftmax` records it. A GraphModel's output is used as it is.
+ *
+ * Gradients: a LayersModel loaded from disk is frozen, so its async `lossAndGradient` runs on ONNX Runtime through
+ * a generated backward graph of its ONNX export (3–4× faster than tfjs-wasm, see docs/engine.md), falling back to
+ * tfjs when a layer cannot be exported or differentiated there. In-memory models (`fromLayersModel`, e.g. during
+ * training) keep tfjs gradients, since their weights change. `lossAndGradientSync` is always tfjs.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { tf, type Tensor, type Tensor1D, type Tensor2D } from './tf.js';
@@ -11,10 +16,16 @@ import { RampartError } from '../errors.js';
 import { losses, type LossName } from './losses.js';
 import type { Bounds, DifferentiableModel, LossAndGradient, ModelFormat } from './model.js';
 import { readTfjsArtifacts } from './tfjs-io.js';
+import { createOrtGradientForLayersModel, type OrtGradient } from './ort-gradient.js';
+
+/** Which engine computes the async `lossAndGradient`: ONNX Runtime when possible ('auto'), or always tfjs. */
+export type GradientEngineChoice = 'auto' | 'tfjs';
 
 export interface TfjsModelOptions {
   id?: string;
   bounds?: Bounds;
+  /** Gradient engine for LayersModels loaded from disk (default 'auto': ONNX Runtime when the model exports). */
+  gradients?: GradientEngineChoice;
 }
 
 type Forward = (x: Tensor) => Tensor;
@@ -37,6 +48,7 @@ export class TfjsModel implements DifferentiableModel {
     private readonly release: () => void,
     /** True when the stored model ended in softmax and Rampart removed it to expose logits. */
     readonly outputWasSoftmax = false,
+    private readonly gradientChoice: GradientEngineChoice = 'tfjs',
   ) {
     this.format = format;
     this.inputShape = inputShape;
@@ -83,7 +95,33 @@ export class TfjsModel implements DifferentiableModel {
     });
   }
 
+  private ortGradient: Promise<OrtGradient | undefined> | undefined;
+  private ortFallbackReason: string | undefined;
+
+  private ortEngine(): Promise<OrtGradient | undefined> {
+    if (this.gradientChoice === 'tfjs' || !this.layersModel) {
+      this.ortFallbackReason ??= this.layersModel ? 'tfjs gradients were requested' : 'graph models run on tfjs';
+      return Promise.resolve(undefined);
+    }
+    this.ortGradient ??= createOrtGradientForLayersModel(this.layersModel).catch((error: unknown) => {
+      this.ortFallbackReason = error instanceof Error ? error.message : String(error);
+      return undefined;
+    });
+    return this.ortGradient;
+  }
+
+  /** Which engine the async `lossAndGradient` uses, and why not ONNX Runtime when it does not. */
+  async gradientEngine(): Promise<{ engine: 'onnxruntime' | 'tfjs'; reason?: string }> {
+    const engine = await this.ortEngine();
+    return engine ? { engine: 'onnxruntime' } : { engine: 'tfjs', reason: this.ortFallbackReason };
+  }
+
   async lossAndGradient(x: Tensor, labels: Tensor1D, loss: LossName = 'cross-entropy', targets?: Tensor1D): Promise<LossAndGradient> {
+    const engine = await this.ortEngine();
+    if (engine) {
+      this.checkInput(x);
+      return engine.lossAndGradient(x, labels, loss, targets);
+    }
     return this.lossAndGradientSync(x, labels, loss, targets);
   }
 
@@ -103,6 +141,9 @@ export class TfjsModel implements DifferentiableModel {
   }
 
   dispose(): void {
+    const pending = this.ortGradient;
+    this.ortGradient = undefined;
+    void pending?.then((engine) => engine?.release());
     this.release();
   }
 
@@ -187,6 +228,7 @@ export async function loadTfjsModel(modelJsonPath: string, options: TfjsModelOpt
       layersModel,
       () => layersModel.dispose(),
       outputWasSoftmax,
+      options.gradients ?? 'auto',
     );
   } catch (e) {
     if (e instanceof RampartError) throw e;
