@@ -1,7 +1,7 @@
 /**
  * Losses as ONNX subgraphs with their logit gradients written out in closed form (no autodiff needed), for the
  * three losses of `../losses.ts` with the same definitions:
- * - cross-entropy: L = −log softmax(z)_y, dL/dz = softmax(z) − y;
+ * - cross-entropy: L = −log softmax(z)_y, dL/dz = softmax(z) − y (true-class entry as −Σ_{j≠y} p_j, exact in float32);
  * - cw-margin: L = z_b − z_y with b = argmax_{j≠y} z_j, dL/dz = e_b − y;
  * - dlr: L = (z_b − z_y)/(z_π1 − z_π3 + 1e-12), dL/dz = (e_b − y)/D − L/D · (e_π1 − e_π3);
  * - dlr-targeted: L = (z_t − z_y)/(z_π1 − (z_π3 + z_π4)/2 + 1e-12), dL/dz = (t − y)/D − L/D · (e_π1 − (e_π3 + e_π4)/2),
@@ -40,7 +40,10 @@ export function emitLossHead(
   if (loss === 'cross-entropy') {
     const logProbabilities = e.node('LogSoftmax', [logits], { axis: { int: 1 } });
     const perSample = e.neg(e.reduceSum(e.mul(logProbabilities, oneHot), [1], false));
-    const gradient = e.mul(e.sub(e.node('Exp', [logProbabilities]), oneHot), weightColumn);
+    // dL/dz_y = p_y − 1 = −Σ_{j≠y} p_j: summing the other classes' probabilities keeps the true-class term
+    // of a confident sample, where p_y rounds to 1 in float32 and p_y − 1 would be 0.
+    const others = e.mul(e.node('Exp', [logProbabilities]), e.sub(e.scalar(1), oneHot));
+    const gradient = e.mul(e.sub(others, e.mul(oneHot, e.reduceSum(others, [1], true))), weightColumn);
     return { loss: perSample, logitsGradient: gradient };
   }
   if (loss === 'dlr-targeted') {
