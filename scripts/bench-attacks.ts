@@ -36,6 +36,7 @@ async function main(): Promise<void> {
   const backend = await setupBackend();
   const onnxFile = path.join(builtinModelsDir(), 'mnist-cnn', 'model.onnx');
   const model = await loadModel('builtin:mnist-cnn');
+  const gradientEngine = (await (model as { gradientEngine?: () => Promise<{ engine: string }> }).gradientEngine?.())?.engine ?? backend;
   const verifier = await createVerifier(model, { onnxFile });
   const data = await openDataset('mnist:test', { limit: LIMIT });
   const all = await loadAll(data);
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
     note: string;
   }
   const engines: Engine[] = [
-    { name: `rampart (${backend} gradients, ORT verification)`, threads: 1, run: () => rampartRun(false), seconds: [], robust: NaN, note: '' },
+    { name: `rampart (${gradientEngine} gradients, ORT verification)`, threads: 1, run: () => rampartRun(false), seconds: [], robust: NaN, note: '' },
     ...THREADS.map((threads) => ({ name: 'torch', threads, run: () => torchRun(threads), seconds: [], robust: NaN, note: '' })),
   ];
   if (EARLY_STOP) engines.push({ name: 'rampart, early stop on (default)', threads: 1, run: () => rampartRun(true), seconds: [], robust: NaN, note: '' });
