@@ -11,8 +11,9 @@ import { setupBackend } from '../../src/engine/backend.js';
 import { createRandom } from '../../src/engine/random.js';
 import { loadOnnxModel } from '../../src/engine/onnx/index.js';
 import { expectNoLeaks } from '../helpers/leaks.js';
+import { sharedDir } from '../helpers/shared.js';
 
-const folder = '/work/shared/benchmarks/acasxu/onnx';
+const folder = path.join(sharedDir(), 'benchmarks', 'acasxu', 'onnx');
 const files = fs.existsSync(folder) ? fs.readdirSync(folder).filter((f) => f.endsWith('.onnx')).sort() : [];
 
 /** [lower, upper] per input, in the networks' normalised units (vnnlib prop_1 and the full domain). */

@@ -19,6 +19,7 @@ import { buildBackwardGraph, backwardSupport } from './generate.js';
 import { builtinBackwardRules } from './builtin.js';
 import { builtinOnnxOps } from '../onnx/builtin.js';
 import { probeShapes } from './shapes.js';
+import { sharedDir } from '../../../test/helpers/shared.js';
 
 const random = createRandom(20240611);
 const weights = (name: string, dims: number[], scale = 0.5): OnnxTensorSpec => ({
@@ -220,7 +221,7 @@ describe('losses', () => {
   });
 });
 
-const acas = '/work/shared/benchmarks/acasxu/onnx';
+const acas = `${sharedDir()}/benchmarks/acasxu/onnx`;
 const fixtures = [
   'test/fixtures/onnx/mnist-cnn-norm.onnx',
   'test/fixtures/onnx/mnist-cnn-flat.onnx',
