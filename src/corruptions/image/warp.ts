@@ -1,0 +1,98 @@
+/**
+ * Geometric resampling on HWC float32 images: bilinear sampling with zero outside, affine warps given the
+ * inverse map (output pixel → input pixel, like skimage's `warp(inverse_map=...)`), the centred "clipped
+ * zoom" of ImageNet-C, and block resizing for pixelate.
+ */
+import type { ImageShape } from '../define.js';
+
+/** Bilinear sample of channel ch at (y, x); pixels outside the image read as `fill`. */
+export function sampleBilinear(image: Float32Array, shape: ImageShape, y: number, x: number, ch: number, fill = 0): number {
+  const [h, w, c] = shape;
+  const x0 = Math.floor(x);
+  const y0 = Math.floor(y);
+  const fx = x - x0;
+  const fy = y - y0;
+  const at = (yy: number, xx: number): number => (yy < 0 || yy >= h || xx < 0 || xx >= w ? fill : image[(yy * w + xx) * c + ch]);
+  return (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) + fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
+}
+
+/**
+ * Affine warp. `inverse` = [a, b, tx, d, e, ty] maps an output pixel (x, y) to the input pixel
+ * (a·x + b·y + tx, d·x + e·y + ty); outside reads as 0.
+ */
+export function affineWarp(image: Float32Array, shape: ImageShape, inverse: readonly number[]): Float32Array {
+  const [h, w, c] = shape;
+  const [a, b, tx, d, e, ty] = inverse;
+  const out = new Float32Array(image.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const sx = a * x + b * y + tx;
+      const sy = d * x + e * y + ty;
+      for (let ch = 0; ch < c; ch++) out[(y * w + x) * c + ch] = sampleBilinear(image, shape, sy, sx, ch);
+    }
+  }
+  return out;
+}
+
+/** Inverse map of a transform `m` = [a, b, tx, d, e, ty] (forward: input → output). */
+export function invertAffine(m: readonly number[]): number[] {
+  const [a, b, tx, d, e, ty] = m;
+  const det = a * e - b * d;
+  const ia = e / det;
+  const ib = -b / det;
+  const id = -d / det;
+  const ie = a / det;
+  return [ia, ib, -(ia * tx + ib * ty), id, ie, -(id * tx + ie * ty)];
+}
+
+/** Zoom into the centre by `factor` ≥ 1 keeping the size (bilinear, like ImageNet-C's clipped_zoom). */
+export function clippedZoom(image: Float32Array, shape: ImageShape, factor: number): Float32Array {
+  const [h, w, c] = shape;
+  const cy = (h - 1) / 2;
+  const cx = (w - 1) / 2;
+  const out = new Float32Array(image.length);
+  for (let y = 0; y < h; y++) {
+    const sy = Math.min(h - 1, Math.max(0, cy + (y - cy) / factor));
+    for (let x = 0; x < w; x++) {
+      const sx = Math.min(w - 1, Math.max(0, cx + (x - cx) / factor));
+      for (let ch = 0; ch < c; ch++) out[(y * w + x) * c + ch] = sampleBilinear(image, shape, sy, sx, ch, 0);
+    }
+  }
+  return out;
+}
+
+/** Box downsample to (h2, w2) then box (nearest) upsample back, as PIL's BOX resize twice does. */
+export function pixelate(image: Float32Array, shape: ImageShape, h2: number, w2: number): Float32Array {
+  const [h, w, c] = shape;
+  const small = new Float32Array(h2 * w2 * c);
+  for (let y = 0; y < h2; y++) {
+    const ya = (y * h) / h2;
+    const yb = ((y + 1) * h) / h2;
+    for (let x = 0; x < w2; x++) {
+      const xa = (x * w) / w2;
+      const xb = ((x + 1) * w) / w2;
+      for (let ch = 0; ch < c; ch++) {
+        let s = 0;
+        let area = 0;
+        for (let yy = Math.floor(ya); yy < Math.ceil(yb); yy++) {
+          const wy = Math.min(yy + 1, yb) - Math.max(yy, ya);
+          for (let xx = Math.floor(xa); xx < Math.ceil(xb); xx++) {
+            const wx = Math.min(xx + 1, xb) - Math.max(xx, xa);
+            s += wy * wx * image[(yy * w + xx) * c + ch];
+            area += wy * wx;
+          }
+        }
+        small[(y * w2 + x) * c + ch] = s / area;
+      }
+    }
+  }
+  const out = new Float32Array(image.length);
+  for (let y = 0; y < h; y++) {
+    const sy = Math.min(h2 - 1, Math.floor(((y + 0.5) * h2) / h));
+    for (let x = 0; x < w; x++) {
+      const sx = Math.min(w2 - 1, Math.floor(((x + 0.5) * w2) / w));
+      for (let ch = 0; ch < c; ch++) out[(y * w + x) * c + ch] = small[(sy * w2 + sx) * c + ch];
+    }
+  }
+  return out;
+}
