@@ -171,6 +171,14 @@ describe('harness: the trust boundary', () => {
     const lg = await (grads.model as typeof model).lossAndGradient(t, labels);
     tf.dispose([lg.loss, lg.gradient, lg.logits, t, labels]);
     expect(grads.counts).toEqual({ forward: 3, gradient: 3 });
+    // a forward pass differentiated by the attack itself (tf.grad over logitsSync) is a gradient query
+    const differentiable = grads.model as typeof model;
+    const x = tf.zeros([2, 2]);
+    tf.dispose(differentiable.logitsSync(x));
+    expect(grads.counts).toEqual({ forward: 5, gradient: 3 });
+    tf.dispose(tf.grad((input: tf.Tensor) => tf.sum(differentiable.logitsSync(input)))(x));
+    expect(grads.counts).toEqual({ forward: 5, gradient: 5 });
+    x.dispose();
     model.dispose();
   });
 });

@@ -89,7 +89,10 @@ export function countingModel(model: Model, knowledge: AttackKnowledge): { model
   const differentiable: DifferentiableModel = {
     ...base,
     logitsSync: (x) => {
-      counts.forward += x.shape[0];
+      // A forward pass taken inside tf.grad (C&W, DeepFool, JSMA differentiate their own objectives) is a
+      // gradient query: the engine's gradient depth tells the two apart.
+      if (tf.engine().state.gradientDepth > 0) counts.gradient += x.shape[0];
+      else counts.forward += x.shape[0];
       return model.logitsSync(x);
     },
     lossAndGradient: (x, labels, loss, targets) => {
@@ -323,7 +326,23 @@ interface ProposalOutcome extends Verified {
   invalid: Uint8Array;
   sizes: PerturbationSizes;
   queries: QueryCounts;
+  /** Queries per sample as the attack reported them, kept only when they sum to the counted total. */
+  perSampleQueries?: Float64Array;
   seconds: number;
+}
+
+/**
+ * An attack's per-sample query report, accepted only when it has one entry per sample and sums exactly to the
+ * queries the counting wrapper saw (so the per-sample figures can never exceed or hide real queries).
+ */
+export function checkedQueryReport(reported: Float64Array | undefined, n: number, counts: QueryCounts): Float64Array | undefined {
+  if (!reported || reported.length !== n) return undefined;
+  let sum = 0;
+  for (const v of reported) {
+    if (!Number.isFinite(v) || v < 0) return undefined;
+    sum += v;
+  }
+  return sum === counts.forward + counts.gradient ? reported : undefined;
 }
 
 /** Runs one attack on one batch and turns its proposal into verified, checked examples. */
@@ -342,7 +361,12 @@ async function proposeAndVerify(
   const { definition, params } = planned;
   const counting = countingModel(model, definition.requires);
   const size = cleanValues.length / labels.length;
-  const proposal = await definition.run({ x, labels, targets, threat }, { model: counting.model, random: createRandom(seed) }, params);
+  let reported: Float64Array | undefined;
+  const recordQueries = (perSample: ArrayLike<number>) => {
+    reported = Float64Array.from(perSample);
+  };
+  const proposal = await definition.run({ x, labels, targets, threat }, { model: counting.model, random: createRandom(seed), recordQueries }, params);
+  const perSampleQueries = checkedQueryReport(reported, labels.length, counting.counts);
   const fixed = definition.kind === 'fixed-epsilon';
   let checked: Tensor;
   let invalid: Uint8Array;
@@ -363,7 +387,7 @@ async function proposeAndVerify(
     const verified = await verify(verifier, final, labels, targets);
     for (let i = 0; i < invalid.length; i++) if (invalid[i]) verified.adversarial[i] = 0;
     const sizes = perturbationSizes(finalValues, cleanValues, size);
-    return { ...verified, final, finalValues, invalid, sizes, queries: { ...counting.counts }, seconds: (performance.now() - started) / 1000 };
+    return { ...verified, final, finalValues, invalid, sizes, queries: { ...counting.counts }, perSampleQueries, seconds: (performance.now() - started) / 1000 };
   } catch (e) {
     final.dispose();
     throw e;
@@ -400,6 +424,8 @@ export interface AttackBatchResult {
   /** Per-sample distance to x in the threat's norm (float64). */
   distance: Float64Array;
   queries: QueryCounts;
+  /** Queries per sample when the attack reports them (and they sum to `queries`). */
+  perSampleQueries?: Float64Array;
   params: unknown;
 }
 
@@ -423,7 +449,7 @@ export async function attackBatch(options: AttackBatchOptions): Promise<AttackBa
     const outcome = await proposeAndVerify({ definition, params }, options.model, verifier.model, options.x, clean, options.labels, targets, threat, mixSeed(options.seed ?? 0));
     const distance = outcome.sizes[threat.norm];
     const success = Uint8Array.from(outcome.adversarial, (a, i) => (a === 1 && (definition.kind === 'fixed-epsilon' || distance[i] <= threat.epsilon + TOLERANCE) ? 1 : 0));
-    return { xAdv: outcome.final, success, invalid: outcome.invalid, predicted: outcome.predicted, distance, queries: outcome.queries, params };
+    return { xAdv: outcome.final, success, invalid: outcome.invalid, predicted: outcome.predicted, distance, queries: outcome.queries, perSampleQueries: outcome.perSampleQueries, params };
   } finally {
     if (!options.verifier) verifier.dispose();
   }
@@ -456,7 +482,14 @@ export interface AttackEpsilonResult {
   perturbation: PerturbationSummary;
   /** Softmax probability of the adversarial class on successful examples. */
   confidence: Distribution;
-  queries: QueryCounts & { perSample: QueryCounts };
+  queries: QueryCounts & {
+    perSample: QueryCounts;
+    /**
+     * Queries each broken sample needed (score- and decision-based attacks that report them: median, p90, ...);
+     * null when the attack does not report per-sample queries.
+     */
+    toSuccess?: Distribution | null;
+  };
   seconds: number;
 }
 
@@ -512,6 +545,9 @@ interface RunRecord {
   sizes: PerturbationSizes;
   confidence: Float64Array;
   queries: QueryCounts;
+  /** Per-sample queries to success (NaN where unknown); `reported` = some batch had a valid report. */
+  toSuccess: Float64Array;
+  reported: boolean;
   seconds: number;
 }
 
@@ -524,6 +560,8 @@ function newRecord(n: number): RunRecord {
     sizes: { l0: nan(), l1: nan(), l2: nan(), linf: nan() },
     confidence: nan(),
     queries: { forward: 0, gradient: 0 },
+    toSuccess: nan(),
+    reported: false,
     seconds: 0,
   };
 }
@@ -694,8 +732,9 @@ export async function runAttacks(options: RunAttacksOptions): Promise<AttackRepo
       }
 
       /** Records one outcome for attack a at ε index e on the picked batch rows (outcome rows in the same order). */
-      function fold(a: number, e: number, picked: number[], outcome: Pick<ProposalOutcome, 'invalid' | 'sizes' | 'confidence' | 'finalValues' | 'queries' | 'seconds'>, succeeded: (j: number) => boolean): void {
+      function fold(a: number, e: number, picked: number[], outcome: Pick<ProposalOutcome, 'invalid' | 'sizes' | 'confidence' | 'finalValues' | 'queries' | 'perSampleQueries' | 'seconds'>, succeeded: (j: number) => boolean): void {
         const record = records[a][e];
+        if (outcome.perSampleQueries) record.reported = true;
         record.queries.forward += outcome.queries.forward;
         record.queries.gradient += outcome.queries.gradient;
         record.seconds += outcome.seconds;
@@ -709,6 +748,7 @@ export async function runAttacks(options: RunAttacksOptions): Promise<AttackRepo
             broken[e][index] = 1;
             for (const k of norms) record.sizes[k][index] = outcome.sizes[k][j];
             record.confidence[index] = outcome.confidence[j];
+            if (outcome.perSampleQueries) record.toSuccess[index] = outcome.perSampleQueries[j];
           }
           if (adversarialX && adversarialSaved && e === largest && !adversarialSaved[index]) {
             const row = outcome.finalValues.subarray(j * size, (j + 1) * size);
@@ -748,6 +788,7 @@ export async function runAttacks(options: RunAttacksOptions): Promise<AttackRepo
           forward: record.queries.forward,
           gradient: record.queries.gradient,
           perSample: { forward: attacked ? record.queries.forward / attacked : 0, gradient: attacked ? record.queries.gradient / attacked : 0 },
+          toSuccess: record.reported ? maskedDistribution(record.toSuccess, record.success) : null,
         },
         seconds: record.seconds,
       };
@@ -808,7 +849,7 @@ function count(mask: Uint8Array): number {
 }
 
 /** Selects the rows `positions` of an outcome's per-sample arrays (tensors are not copied). */
-function restrict(outcome: ProposalOutcome, positions: number[]): Pick<ProposalOutcome, 'invalid' | 'sizes' | 'confidence' | 'finalValues' | 'queries' | 'seconds'> {
+function restrict(outcome: ProposalOutcome, positions: number[]): Pick<ProposalOutcome, 'invalid' | 'sizes' | 'confidence' | 'finalValues' | 'queries' | 'perSampleQueries' | 'seconds'> {
   const size = outcome.finalValues.length / outcome.invalid.length;
   const finalValues = new Float32Array(positions.length * size);
   positions.forEach((p, j) => finalValues.set(outcome.finalValues.subarray(p * size, (p + 1) * size), j * size));
@@ -820,6 +861,7 @@ function restrict(outcome: ProposalOutcome, positions: number[]): Pick<ProposalO
     finalValues,
     // a minimization run's queries and time are shared by every ε it serves
     queries: outcome.queries,
+    perSampleQueries: outcome.perSampleQueries ? pick(outcome.perSampleQueries) : undefined,
     seconds: outcome.seconds,
   };
 }
