@@ -9,6 +9,7 @@ import { apgdT } from './apgd-t.js';
 import { cwL2, cwLinf } from './carlini-wagner.js';
 import { deepfool } from './deepfool.js';
 import { jsma } from './jsma.js';
+import { square } from './square.js';
 
 export const attackRegistry = new AttackRegistry();
 attackRegistry.register(fgsm);
@@ -21,3 +22,4 @@ attackRegistry.register(cwL2);
 attackRegistry.register(cwLinf);
 attackRegistry.register(deepfool);
 attackRegistry.register(jsma);
+attackRegistry.register(square);

@@ -37,6 +37,11 @@ export interface AttackContext<M extends Model = Model> {
   model: M;
   /** Seeded generator for every random choice of the attack. */
   random: Random;
+  /**
+   * Score/decision attacks report the queries each sample used (to success, or the whole budget); the harness
+   * accepts the report only if it sums exactly to what its counting wrapper saw, and summarises it.
+   */
+  recordQueries?: (perSample: ArrayLike<number>) => void;
 }
 
 export interface AttackDefinition<S extends z.ZodTypeAny = z.ZodTypeAny, K extends AttackKnowledge = AttackKnowledge> {
