@@ -14,3 +14,22 @@ export {
   predictedProbability,
 } from './robustness.js';
 export type { Distribution, PerturbationSizes } from './robustness.js';
+export { collectLogits, softmaxRows, calibrationFromProbabilities, calibrationMetrics, nllAtTemperature, fitTemperature, calibrationReport } from './calibration.js';
+export type { LogitMatrix, ReliabilityBin, CalibrationMetrics, CalibrationReport } from './calibration.js';
+export {
+  oodScoreNames,
+  detectionMethodNote,
+  rocCurve,
+  averagePrecision,
+  detectionMetrics,
+  logitScores,
+  odinScores,
+  penultimateFeatures,
+  invertMatrix,
+  fitMahalanobis,
+  mahalanobisScores,
+  syntheticOod,
+  fitMahalanobisOnData,
+  oodScores,
+} from './ood.js';
+export type { OodScoreName, DetectionMetrics, OdinOptions, FeatureExtractor, MahalanobisFit, OodScoreSet, OodScoreOptions } from './ood.js';
