@@ -9,6 +9,8 @@ import { apgdT } from './apgd-t.js';
 import { cwL2, cwLinf } from './carlini-wagner.js';
 import { deepfool } from './deepfool.js';
 import { jsma } from './jsma.js';
+import { hopSkipJump } from './hop-skip-jump.js';
+import { boundary } from './boundary.js';
 import { square } from './square.js';
 
 export const attackRegistry = new AttackRegistry();
@@ -22,4 +24,6 @@ attackRegistry.register(cwL2);
 attackRegistry.register(cwLinf);
 attackRegistry.register(deepfool);
 attackRegistry.register(jsma);
+attackRegistry.register(hopSkipJump);
 attackRegistry.register(square);
+attackRegistry.register(boundary);
