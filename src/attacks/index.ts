@@ -53,3 +53,4 @@ export { deepfool, deepfoolOptions } from './deepfool.js';
 export type { DeepfoolOptions } from './deepfool.js';
 export { jsma, jsmaOptions, bestSaliencyPair } from './jsma.js';
 export type { JsmaOptions } from './jsma.js';
+export { square, squareOptions, squareP, marginLoss } from './square.js';

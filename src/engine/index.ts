@@ -23,3 +23,7 @@ export { createOrtGradient, createOrtGradientSession, createOrtGradientForLayers
 export type { OrtGradient, OrtGradientOptions, OrtGradientSession, OrtGradientResult, OrtSessionOptions } from './ort-gradient.js';
 export { createOrtTrainer, createOrtTrainerForLayersModel, copyWeightsToLayersModel, ortTrainerOptionsSchema } from './ort-trainer.js';
 export type { OrtTrainer, OrtTrainerOptions } from './ort-trainer.js';
+export { queryModel, scoresOnly } from './query-model.js';
+export type { QueryModel, QueryModelOptions, QueryFunction } from './query-model.js';
+export { withEstimatedGradients } from './estimated-gradients.js';
+export type { EstimatedGradientOptions } from './estimated-gradients.js';
