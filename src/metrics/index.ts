@@ -33,3 +33,5 @@ export {
   oodScores,
 } from './ood.js';
 export type { OodScoreName, DetectionMetrics, OdinOptions, FeatureExtractor, MahalanobisFit, OodScoreSet, OodScoreOptions } from './ood.js';
+export { corruptAll, corruptionBenchmark } from './corruption-benchmark.js';
+export type { BenchmarkCorruption, BenchmarkData, CorruptionBenchmarkOptions, SeverityResult, CorruptionResult, CorruptionBenchmarkResult } from './corruption-benchmark.js';
