@@ -17,7 +17,8 @@
 import { RampartError } from '../errors.js';
 import type { Random } from '../engine/random.js';
 
-export type CorruptionSuite = 'mnist-c' | 'common';
+/** mnist-c: the 15 MNIST-C benchmark corruptions + identity; common: the 15 ImageNet-C/CIFAR-10-C benchmark corruptions; common-extra: the 4 held-out ones. */
+export type CorruptionSuite = 'mnist-c' | 'common' | 'common-extra';
 export type CorruptionFamily = 'noise' | 'blur' | 'weather' | 'digital' | 'geometric' | 'overlay' | 'identity';
 /** Image shape [height, width, channels]. */
 export type ImageShape = readonly [number, number, number];

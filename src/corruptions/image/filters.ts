@@ -62,18 +62,26 @@ export function gaussianBlur(image: Float32Array, shape: ImageShape, sigma: numb
 export function convolve(image: Float32Array, shape: ImageShape, kernel: Float32Array, side: number): Float32Array {
   const [h, w, c] = shape;
   const r = (side - 1) / 2;
-  const out = new Float32Array(image.length);
-  const taps: { dy: number; dx: number; k: number }[] = [];
-  for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) {
-    const k = kernel[(dy + r) * side + dx + r];
-    if (k !== 0) taps.push({ dy, dx, k });
+  const pw = w + 2 * r;
+  const ph = h + 2 * r;
+  const padded = new Float32Array(ph * pw * c);
+  for (let y = 0; y < ph; y++) {
+    const sy = reflect101(y - r, h);
+    for (let x = 0; x < pw; x++) {
+      const sx = reflect101(x - r, w);
+      for (let ch = 0; ch < c; ch++) padded[(y * pw + x) * c + ch] = image[(sy * w + sx) * c + ch];
+    }
   }
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      for (let ch = 0; ch < c; ch++) {
-        let s = 0;
-        for (const t of taps) s += t.k * image[(reflect101(y + t.dy, h) * w + reflect101(x + t.dx, w)) * c + ch];
-        out[(y * w + x) * c + ch] = s;
+  const out = new Float32Array(image.length);
+  for (let ky = 0; ky < side; ky++) {
+    for (let kx = 0; kx < side; kx++) {
+      const k = kernel[ky * side + kx];
+      if (k === 0) continue;
+      for (let y = 0; y < h; y++) {
+        let src = ((y + ky) * pw + kx) * c;
+        let dst = y * w * c;
+        const end = dst + w * c;
+        while (dst < end) out[dst++] += k * padded[src++];
       }
     }
   }

@@ -10,7 +10,8 @@ import type { Random } from '../../engine/random.js';
 export function plasmaFractal(mapsize: number, decay: number, random: Random): Float32Array {
   const n = mapsize;
   const map = new Float64Array(n * n);
-  const at = (y: number, x: number): number => map[(((y % n) + n) % n) * n + (((x % n) + n) % n)];
+  const mask = n - 1;
+  const at = (y: number, x: number): number => map[(y & mask) * n + (x & mask)];
   let step = n;
   let wibble = 100;
   const jitter = (): number => wibble * (random.next() * 2 - 1) * wibble;

@@ -7,13 +7,24 @@ import type { ImageShape } from '../define.js';
 
 /** Bilinear sample of channel ch at (y, x); pixels outside the image read as `fill`. */
 export function sampleBilinear(image: Float32Array, shape: ImageShape, y: number, x: number, ch: number, fill = 0): number {
-  const [h, w, c] = shape;
+  const h = shape[0];
+  const w = shape[1];
+  const c = shape[2];
   const x0 = Math.floor(x);
   const y0 = Math.floor(y);
   const fx = x - x0;
   const fy = y - y0;
-  const at = (yy: number, xx: number): number => (yy < 0 || yy >= h || xx < 0 || xx >= w ? fill : image[(yy * w + xx) * c + ch]);
-  return (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) + fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
+  const x1 = x0 + 1;
+  const y1 = y0 + 1;
+  const inX0 = x0 >= 0 && x0 < w;
+  const inX1 = x1 >= 0 && x1 < w;
+  const inY0 = y0 >= 0 && y0 < h;
+  const inY1 = y1 >= 0 && y1 < h;
+  const v00 = inY0 && inX0 ? image[(y0 * w + x0) * c + ch] : fill;
+  const v01 = inY0 && inX1 ? image[(y0 * w + x1) * c + ch] : fill;
+  const v10 = inY1 && inX0 ? image[(y1 * w + x0) * c + ch] : fill;
+  const v11 = inY1 && inX1 ? image[(y1 * w + x1) * c + ch] : fill;
+  return (1 - fy) * ((1 - fx) * v00 + fx * v01) + fy * ((1 - fx) * v10 + fx * v11);
 }
 
 /**
