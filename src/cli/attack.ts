@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { loadModel, modelSha256, resolveModelSpec } from '../engine/load.js';
+import { scoresOnly } from '../engine/query-model.js';
 import { openDataset, writeNpzFile } from '../data/index.js';
 import { RampartError } from '../errors.js';
 import { norms, type Goal, type Norm } from '../threat/threat-model.js';
@@ -26,6 +27,8 @@ interface AttackFlags {
   eps: number[];
   steps?: number;
   restarts?: number;
+  queries?: number;
+  gradients: 'auto' | 'none';
   targeted?: 'random' | 'least-likely';
   cascade?: boolean;
   seed: number;
@@ -71,6 +74,7 @@ function buildRequests(flags: AttackFlags): { requests: AttackRequest[]; preset:
   for (const [flag, key, value] of [
     ['--steps', 'steps', flags.steps],
     ['--restarts', 'restarts', flags.restarts],
+    ['--queries', 'queries', flags.queries],
   ] as const) {
     if (value === undefined) continue;
     const takers = requests.filter((r) => attackOptionKeys(attackRegistry.get(r.id)).includes(key));
@@ -98,7 +102,7 @@ function humanReport(result: AttackResult, report: AttackReport, flags: AttackFl
     lines.push(`preset     ${report.preset.name}: ran ${report.preset.ran.join(' → ')}${report.preset.missing.length ? `; not available yet: ${report.preset.missing.join(', ')}` : ''}`);
   }
   lines.push(`clean      ${percent(report.clean.accuracy)} (${report.clean.correct}/${report.clean.count})`, '');
-  const header = ['attack', 'ε', 'robust', 'ASR', 'invalid', `median ${report.threat.norm}`, 'grad/sample', 'fwd/sample', 'seconds'];
+  const header = ['attack', 'ε', 'robust', 'ASR', 'invalid', `median ${report.threat.norm}`, 'grad/sample', 'fwd/sample', 'q→success (med/p90)', 'seconds'];
   const rows: string[][] = [header];
   for (const attack of report.attacks) {
     for (const r of attack.results) {
@@ -111,11 +115,12 @@ function humanReport(result: AttackResult, report: AttackReport, flags: AttackFl
         fixed(r.perturbation.median),
         r.queries.perSample.gradient.toFixed(1),
         r.queries.perSample.forward.toFixed(1),
+        r.queries.toSuccess ? `${fixed(r.queries.toSuccess.median, 0)}/${fixed(r.queries.toSuccess.p90, 0)}` : '-',
         r.seconds.toFixed(2),
       ]);
     }
   }
-  for (const w of report.worstCase) rows.push(['worst case', String(w.epsilon), percent(w.robustAccuracy), percent(w.attackSuccessRate), '', '', '', '', '']);
+  for (const w of report.worstCase) rows.push(['worst case', String(w.epsilon), percent(w.robustAccuracy), percent(w.attackSuccessRate), '', '', '', '', '', '']);
   const widths = header.map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const row of rows) lines.push(row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
   lines.push('', `time       ${result.timing.seconds.toFixed(2)} s`);
@@ -135,6 +140,8 @@ export function registerAttack(program: Command): void {
     .requiredOption('--eps <list>', 'comma-separated radii of the perturbation ball, e.g. 0.05,0.1,0.2', parseEpsilons)
     .option('--steps <n>', 'iterations of the iterative attacks', parseInteger('--steps', 1))
     .option('--restarts <n>', 'random restarts of the attacks that have them', parseInteger('--restarts', 1))
+    .option('--queries <n>', 'query budget per sample of the score- and decision-based attacks (square, ...)', parseInteger('--queries', 1))
+    .addOption(new Option('--gradients <mode>', "'none' hides the model's gradients (black box: only score/decision attacks run)").choices(['auto', 'none']).default('auto'))
     .addOption(new Option('--targeted <how>', 'targeted goal: random target class, or the least-likely class').choices(['random', 'least-likely']))
     .option('--cascade', 'run each attack only on the points still robust after the previous ones (implied by --preset)')
     .option('--seed <s>', 'seed of every random choice', parseInteger('--seed', 0), 0)
@@ -159,7 +166,7 @@ export function registerAttack(program: Command): void {
         const progress = createProgress('attack', { quiet });
         const goal: Goal = flags.targeted ? { kind: 'targeted', targets: flags.targeted } : { kind: 'untargeted' };
         const report = await runAttacks({
-          model,
+          model: flags.gradients === 'none' ? scoresOnly(model) : model,
           data,
           verifier,
           attacks: requests,
