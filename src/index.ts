@@ -2,6 +2,7 @@
 export * from './errors.js';
 export * from './engine/index.js';
 export * from './data/index.js';
+export * from './threat/index.js';
 export * from './metrics/index.js';
 export * from './attacks/index.js';
 export * from './harden/index.js';
