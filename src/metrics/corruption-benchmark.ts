@@ -80,8 +80,12 @@ export interface CorruptionBenchmarkResult {
   /** Means over corruptions other than identity. */
   meanAccuracy: number;
   meanError: number;
+  /** Means over the corruptions whose CE (relative CE) is defined; the others are listed below. */
   mCE: number | null;
   relativeMCE: number | null;
+  /** Corruptions left out of mCE / relative mCE because the baseline's denominator is 0. */
+  undefinedCe: string[];
+  undefinedRelativeCe: string[];
   baseline: string | null;
   definitions: string;
 }
@@ -196,10 +200,12 @@ export async function corruptionBenchmark(
     }),
     meanAccuracy: mean(scored.map((r) => r.meanAccuracy)),
     meanError: mean(scored.map((r) => r.meanError)),
-    mCE: baseline && ces.every((v) => v !== null) && ces.length ? mean(ces as number[]) : null,
-    relativeMCE: baseline && relCes.every((v) => v !== null) && relCes.length ? mean(relCes as number[]) : null,
+    mCE: baseline && ces.some((v) => v !== null) ? mean(ces.filter((v): v is number => v !== null)) : null,
+    relativeMCE: baseline && relCes.some((v) => v !== null) ? mean(relCes.filter((v): v is number => v !== null)) : null,
+    undefinedCe: baseline ? scored.filter((r) => r.ce === null).map((r) => r.id) : [],
+    undefinedRelativeCe: baseline ? scored.filter((r) => r.relativeCe === null).map((r) => r.id) : [],
     baseline: baseline?.id ?? null,
     definitions:
-      'CE_c = Σ_s E_model / Σ_s E_baseline; relative CE_c = Σ_s (E_model − E_model,clean) / Σ_s (E_baseline − E_baseline,clean); mCE and relative mCE are means over corruptions (identity excluded), null when a denominator is 0; robustness score = mean corrupted accuracy / clean accuracy',
+      'CE_c = Σ_s E_model / Σ_s E_baseline; relative CE_c = Σ_s (E_model − E_model,clean) / Σ_s (E_baseline − E_baseline,clean); mCE and relative mCE are means over corruptions (identity excluded) whose denominator is not 0 (the others are listed in undefinedCe / undefinedRelativeCe); robustness score = mean corrupted accuracy / clean accuracy',
   };
 }
