@@ -11,11 +11,9 @@ import { registerEval } from './eval.js';
 import { registerTrain } from './train.js';
 import { registerExport } from './export.js';
 import { registerAttack } from './attack.js';
-import { registerTransfer } from './transfer.js';
 import { registerCorruptions } from './corruptions.js';
 import { registerOod } from './ood.js';
 import { registerCalibration } from './calibration.js';
-import { registerCorrupt } from './corrupt.js';
 
 function buildProgram(): Command {
   const program = new Command('rampart')
@@ -31,11 +29,9 @@ function buildProgram(): Command {
   registerTrain(program);
   registerExport(program);
   registerAttack(program);
-  registerTransfer(program);
   registerCorruptions(program);
   registerOod(program);
   registerCalibration(program);
-  registerCorrupt(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
