@@ -12,6 +12,7 @@ import { jsma } from './jsma.js';
 import { hopSkipJump } from './hop-skip-jump.js';
 import { boundary } from './boundary.js';
 import { square } from './square.js';
+import { simba } from './simba.js';
 
 export const attackRegistry = new AttackRegistry();
 attackRegistry.register(fgsm);
@@ -26,4 +27,5 @@ attackRegistry.register(deepfool);
 attackRegistry.register(jsma);
 attackRegistry.register(hopSkipJump);
 attackRegistry.register(square);
+attackRegistry.register(simba);
 attackRegistry.register(boundary);

@@ -54,3 +54,4 @@ export type { DeepfoolOptions } from './deepfool.js';
 export { jsma, jsmaOptions, bestSaliencyPair } from './jsma.js';
 export type { JsmaOptions } from './jsma.js';
 export { square, squareOptions, squareP, marginLoss } from './square.js';
+export { simba, simbaOptions, basisOrder } from './simba.js';
