@@ -32,3 +32,14 @@ export function readPng(bytes: Buffer): { width: number; height: number; data: B
   const png = PNG.sync.read(bytes);
   return { width: png.width, height: png.height, data: png.data };
 }
+
+/** One HWC float32 image in [0, 1] as PNG bytes (8-bit RGBA; gray images as equal R, G, B). */
+export function encodePng(image: Float32Array, shape: ImageShape): Buffer {
+  const [h, w, c] = shape;
+  const png = new PNG({ width: w, height: h });
+  for (let p = 0; p < h * w; p++) {
+    for (let ch = 0; ch < 3; ch++) png.data[p * 4 + ch] = Math.round(Math.min(1, Math.max(0, image[p * c + (c === 3 ? ch : 0)])) * 255);
+    png.data[p * 4 + 3] = 255;
+  }
+  return PNG.sync.write(png);
+}
