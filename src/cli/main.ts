@@ -12,11 +12,9 @@ import { registerTrain } from './train.js';
 import { registerExport } from './export.js';
 import { registerAttack } from './attack.js';
 import { registerCorrupt } from './corrupt.js';
-import { registerTransfer } from './transfer.js';
 import { registerCorruptions } from './corruptions.js';
 import { registerOod } from './ood.js';
 import { registerCalibration } from './calibration.js';
-import { registerCorrupt } from './corrupt.js';
 
 function buildProgram(): Command {
   const program = new Command('rampart')
@@ -33,11 +31,9 @@ function buildProgram(): Command {
   registerExport(program);
   registerAttack(program);
   registerCorrupt(program);
-  registerTransfer(program);
   registerCorruptions(program);
   registerOod(program);
   registerCalibration(program);
-  registerCorrupt(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
