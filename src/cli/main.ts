@@ -11,6 +11,7 @@ import { registerEval } from './eval.js';
 import { registerTrain } from './train.js';
 import { registerExport } from './export.js';
 import { registerAttack } from './attack.js';
+import { registerTransfer } from './transfer.js';
 import { registerCorrupt } from './corrupt.js';
 import { registerCorruptions } from './corruptions.js';
 import { registerOod } from './ood.js';
@@ -30,6 +31,7 @@ function buildProgram(): Command {
   registerTrain(program);
   registerExport(program);
   registerAttack(program);
+  registerTransfer(program);
   registerCorrupt(program);
   registerCorruptions(program);
   registerOod(program);
