@@ -35,3 +35,5 @@ export {
 export type { OodScoreName, DetectionMetrics, OdinOptions, FeatureExtractor, MahalanobisFit, OodScoreSet, OodScoreOptions } from './ood.js';
 export { corruptAll, corruptionBenchmark } from './corruption-benchmark.js';
 export type { BenchmarkCorruption, BenchmarkData, CorruptionBenchmarkOptions, SeverityResult, CorruptionResult, CorruptionBenchmarkResult } from './corruption-benchmark.js';
+export { sequenceNames, warp, sequenceFrame, flipProbability, perturbationStability } from './stability.js';
+export type { SequenceName, StabilityOptions, SequenceResult, StabilityResult } from './stability.js';
