@@ -359,7 +359,10 @@ async function proposeAndVerify(
 ): Promise<ProposalOutcome> {
   const started = performance.now();
   const { definition, params } = planned;
-  const counting = countingModel(model, definition.requires);
+  // Score- and decision-based attacks only query forward passes: when the verifier is an ONNX Runtime twin of a
+  // TF.js model (same weights, the clean-logit difference is reported), their queries take that fast path.
+  const queried = definition.requires !== 'gradients' && verifier !== model && verifier.format === 'onnx' && model.format !== 'onnx' ? { ...modelShape(model), logits: (t: Tensor) => verifier.logits(t), dispose: () => undefined } : model;
+  const counting = countingModel(queried, definition.requires);
   const size = cleanValues.length / labels.length;
   let reported: Float64Array | undefined;
   const recordQueries = (perSample: ArrayLike<number>) => {
