@@ -13,6 +13,7 @@ import { openDataset } from '../data/open.js';
 import { corruptionRegistry } from './builtin.js';
 import type { ImageShape } from './define.js';
 import { cannyEdges } from './canny-edges.js';
+import { convolve, diskBlur, diskKernel, motionBlur } from './image/filters.js';
 import { jpegRoundTrip } from './image/jpeg.js';
 import { syntheticRgb } from './image/synthetic.js';
 
@@ -200,6 +201,28 @@ describe('known answers', () => {
     const total = edges.reduce((s, v) => s + v, 0);
     expect(total).toBeGreaterThan(20);
     expect(onBorder).toBe(total);
+  });
+
+  it('the prefix-sum disk blur equals a direct convolution with the aliased disk', () => {
+    const image = Float32Array.from({ length: 20 * 17 * 3 }, (_, i) => ((i * 37) % 101) / 100);
+    for (const r of [0.5, 1.5, 3, 6]) {
+      const { kernel, side } = diskKernel(r, 0);
+      const direct = convolve(image, [20, 17, 3], kernel, side);
+      const fast = diskBlur(image, [20, 17, 3], r, 0);
+      for (let i = 0; i < image.length; i++) expect(fast[i]).toBeCloseTo(direct[i], 4);
+    }
+  });
+
+  it('motion blur along +x averages the pixels to the left with one-sided Gaussian weights', () => {
+    const image = new Float32Array(10 * 10);
+    image[5 * 10 + 4] = 1;
+    const out = motionBlur(image, [10, 10, 1], 3, 1, 0);
+    const w = [1, Math.exp(-0.5), Math.exp(-2)];
+    const sum = w[0] + w[1] + w[2];
+    expect(out[5 * 10 + 4]).toBeCloseTo(w[0] / sum, 5);
+    expect(out[5 * 10 + 5]).toBeCloseTo(w[1] / sum, 5);
+    expect(out[5 * 10 + 6]).toBeCloseTo(w[2] / sum, 5);
+    expect(out[5 * 10 + 3]).toBeCloseTo(0, 6);
   });
 
   it('the JPEG round trip matches a jpeg-js encode/decode within rounding', () => {

@@ -1,7 +1,8 @@
 /**
  * Fog: add c·plasma fractal (diamond–square, roughness decay d) and rescale by max/(max + c), which lowers
- * contrast towards a bright haze. The reference crops a 256² fractal; we use a map of min(256, 4·2^⌈log2 side⌉)
- * so small images stay fast (same look: the crop covers about a quarter of the map's period).
+ * contrast towards a bright haze. The reference crops a 256² fractal; we use a map of min(256, 2·2^⌈log2 side⌉)
+ * so small images stay fast (the crop covers about half of the map's period, so the fog is somewhat less smooth
+ * than the reference's on 28 px).
  * Papers: Hendrycks & Dietterich 2019 (https://arxiv.org/abs/1903.12261); Mu & Gilmer 2019 (MNIST-C, severity 5).
  * (c, d) per severity — MNIST-C / ImageNet-C: (1.5, 2), (2, 2), (2.5, 1.7), (2.5, 1.5), (3, 1.4);
  * CIFAR-10-C (≤ 32 px): (0.2, 3), (0.5, 3), (0.75, 2.5), (1, 2), (1.5, 1.75).
@@ -30,7 +31,7 @@ export const fog = defineCorruption<P>({
   severities: { mnist: imagenet, cifar: [[0.2, 3], [0.5, 3], [0.75, 2.5], [1, 2], [1.5, 1.75]], imagenet },
   corrupt: (image, [c, decay], { shape, random }) => {
     const [h, w, ch] = shape;
-    const size = Math.min(256, 4 * nextPow2(Math.max(h, w)));
+    const size = Math.min(256, 2 * nextPow2(Math.max(h, w)));
     const map = plasmaFractal(Math.max(size, nextPow2(Math.max(h, w))), decay, random);
     const n = Math.max(size, nextPow2(Math.max(h, w)));
     let max = 0;

@@ -141,7 +141,20 @@ export function motionBlur(image: Float32Array, shape: ImageShape, radius: numbe
   const a = (angleDeg * Math.PI) / 180;
   const ux = Math.cos(a);
   const uy = Math.sin(a);
+  // edge-clamped padding so the taps need no bounds checks
+  const pad = steps + 1;
+  const pw = w + 2 * pad;
+  const ph = h + 2 * pad;
+  const padded = new Float32Array(ph * pw * c);
+  for (let y = 0; y < ph; y++) {
+    const sy = clampIndex(y - pad, h);
+    for (let x = 0; x < pw; x++) {
+      const sx = clampIndex(x - pad, w);
+      for (let ch = 0; ch < c; ch++) padded[(y * pw + x) * c + ch] = image[(sy * w + sx) * c + ch];
+    }
+  }
   const out = new Float32Array(image.length);
+  const rowStride = pw * c;
   for (let i = 0; i < steps; i++) {
     const wgt = weights[i] / sum;
     const ox = -ux * i;
@@ -150,20 +163,76 @@ export function motionBlur(image: Float32Array, shape: ImageShape, radius: numbe
     const y0 = Math.floor(oy);
     const fx = ox - x0;
     const fy = oy - y0;
+    const w00 = wgt * (1 - fy) * (1 - fx);
+    const w01 = wgt * (1 - fy) * fx;
+    const w10 = wgt * fy * (1 - fx);
+    const w11 = wgt * fy * fx;
     for (let y = 0; y < h; y++) {
-      const ya = clampIndex(y + y0, h);
-      const yb = clampIndex(y + y0 + 1, h);
-      for (let x = 0; x < w; x++) {
-        const xa = clampIndex(x + x0, w);
-        const xb = clampIndex(x + x0 + 1, w);
-        for (let ch = 0; ch < c; ch++) {
-          const v =
-            (1 - fy) * ((1 - fx) * image[(ya * w + xa) * c + ch] + fx * image[(ya * w + xb) * c + ch]) +
-            fy * ((1 - fx) * image[(yb * w + xa) * c + ch] + fx * image[(yb * w + xb) * c + ch]);
-          out[(y * w + x) * c + ch] += wgt * v;
-        }
+      let src = ((y + pad + y0) * pw + pad + x0) * c;
+      let dst = y * w * c;
+      const end = dst + w * c;
+      while (dst < end) {
+        out[dst++] += w00 * padded[src] + w01 * padded[src + c] + w10 * padded[src + rowStride] + w11 * padded[src + rowStride + c];
+        src++;
       }
     }
   }
   return out;
+}
+
+/**
+ * Defocus blur by an aliased disk of radius r (pixels with dx² + dy² ≤ r², the disk on a grid of at least
+ * −8..8 as in the reference), normalised, followed by the anti-aliasing Gaussian (σ = aliasBlur, 3×3 for r ≤ 8,
+ * 5×5 above, as the reference's cv2.GaussianBlur). Convolution is associative, so the disk is applied first
+ * with per-row prefix sums (cost ∝ 2r+1 per pixel instead of (2r+1)²); border reflect-101.
+ */
+export function diskBlur(image: Float32Array, shape: ImageShape, radius: number, aliasBlur: number): Float32Array {
+  const [h, w, c] = shape;
+  const R = Math.floor(radius);
+  const spans: number[] = [];
+  let total = 0;
+  for (let dy = -R; dy <= R; dy++) {
+    const a = Math.floor(Math.sqrt(radius * radius - dy * dy) + 1e-9);
+    spans.push(a);
+    total += 2 * a + 1;
+  }
+  const pad = R + 1;
+  const pw = w + 2 * pad;
+  const ph = h + 2 * pad;
+  // prefix sums along x of the padded image: P[y][x] = Σ_{x' < x} padded[y][x'], width pw + 1
+  const stride = (pw + 1) * c;
+  const prefix = new Float64Array(ph * stride);
+  for (let y = 0; y < ph; y++) {
+    const sy = reflect101(y - pad, h);
+    for (let x = 0; x < pw; x++) {
+      const sx = reflect101(x - pad, w);
+      for (let ch = 0; ch < c; ch++) prefix[y * stride + (x + 1) * c + ch] = prefix[y * stride + x * c + ch] + image[(sy * w + sx) * c + ch];
+    }
+  }
+  const out = new Float32Array(image.length);
+  for (let y = 0; y < h; y++) {
+    for (let k = 0; k < spans.length; k++) {
+      const a = spans[k];
+      const row = (y + pad + k - R) * stride;
+      for (let x = 0; x < w; x++) {
+        const hi = row + (x + pad + a + 1) * c;
+        const lo = row + (x + pad - a) * c;
+        for (let ch = 0; ch < c; ch++) out[(y * w + x) * c + ch] += prefix[hi + ch] - prefix[lo + ch];
+      }
+    }
+  }
+  for (let i = 0; i < out.length; i++) out[i] /= total;
+  return aliasBlur > 0 ? gaussianBlurRadius(out, shape, aliasBlur, radius <= 8 ? 1 : 2) : out;
+}
+
+/** Gaussian blur with an explicit kernel radius (like OpenCV's ksize = 2·radius + 1), border reflect-101. */
+export function gaussianBlurRadius(image: Float32Array, shape: ImageShape, sigma: number, radius: number): Float32Array {
+  const side = 2 * radius + 1;
+  const k1 = new Float32Array(side);
+  let sum = 0;
+  for (let i = -radius; i <= radius; i++) sum += k1[i + radius] = Math.exp(-(i * i) / (2 * sigma * sigma));
+  for (let i = 0; i < side; i++) k1[i] /= sum;
+  const k2 = new Float32Array(side * side);
+  for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) k2[y * side + x] = k1[y] * k1[x];
+  return convolve(image, shape, k2, side);
 }
