@@ -5,6 +5,7 @@ export * from './data/index.js';
 export * from './threat/index.js';
 export * from './metrics/index.js';
 export * from './attacks/index.js';
+export * from './corruptions/index.js';
 export * from './harden/index.js';
 export { toolVersion } from './report/result.js';
 export type { ResultEnvelope } from './report/result.js';
