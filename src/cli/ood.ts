@@ -112,8 +112,13 @@ export function registerOod(program: Command): void {
           options.mahalanobis = await fitMahalanobisOnData(model, fit.x, fit.y, shape);
           mahalanobisFit = { spec: fitSet.spec, count: fit.count };
         }
-        const inScores = await oodScores(model, inData.x, inData.count, names, shape, options);
-        const outScores = await oodScores(model, oodX, oodCount, names, shape, options);
+        let inScores, outScores;
+        try {
+          inScores = await oodScores(model, inData.x, inData.count, names, shape, options);
+          outScores = await oodScores(model, oodX, oodCount, names, shape, options);
+        } finally {
+          if (options.mahalanobis && 'extractor' in options.mahalanobis) options.mahalanobis.extractor.dispose();
+        }
         const predicted = argmaxRows(inScores.logits.values, inScores.logits.rows, inScores.logits.cols);
         const correct = Array.from(predicted, (p, i) => p === inData.y[i]);
         const metrics: OodCommandMetrics = {

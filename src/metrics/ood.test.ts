@@ -114,4 +114,31 @@ describe('OOD scores on models', () => {
       model.dispose();
     }
   }, 60_000);
+
+  it('Mahalanobis on the ONNX export of builtin:mnist-cnn matches the TF.js model (features at the last Gemm/MatMul)', async () => {
+    const tfjsModel = await loadModel('builtin:mnist-cnn');
+    const onnxModel = await loadModel('models/mnist-cnn/model.onnx');
+    try {
+      const fit = await loadAll(await openDataset('mnist:train', { limit: 200 }));
+      const probe = await loadAll(await openDataset('fashion-mnist:test', { limit: 20 }));
+      await expectNoLeaks(async () => {
+        const scoresOf = async (model: typeof tfjsModel) => {
+          const m = await fitMahalanobisOnData(model, fit.x, fit.y, [28, 28, 1]);
+          try {
+            const set = await oodScores(model, probe.x, probe.count, ['mahalanobis'], [28, 28, 1], { mahalanobis: m });
+            return { scores: Array.from(set.scores.mahalanobis!), note: set.notes.mahalanobis! };
+          } finally {
+            if ('extractor' in m) m.extractor.dispose();
+          }
+        };
+        const a = await scoresOf(tfjsModel);
+        const b = await scoresOf(onnxModel);
+        expect(b.note).toMatch(/Gemm|MatMul/);
+        for (let i = 0; i < a.scores.length; i++) expect(Math.abs(a.scores[i] - b.scores[i])).toBeLessThan(1e-2 * Math.abs(a.scores[i]) + 1e-2);
+      });
+    } finally {
+      tfjsModel.dispose();
+      onnxModel.dispose();
+    }
+  }, 60_000);
 });

@@ -11,9 +11,10 @@
  *   temperature-scaled loss through `logitsSync`; when only `lossAndGradient` works (T = 1 loss) that gradient
  *   is used and noted; black-box models get no preprocessing, noted.
  * - `mahalanobis`: −min_c (f − μ_c)ᵀ Σ⁻¹ (f − μ_c) on penultimate features f (input of the last Dense layer of a
- *   TF.js LayersModel), class means μ_c and a shared covariance Σ fitted on in-distribution data
+ *   TF.js LayersModel, or the data input of the last Gemm/MatMul of an ONNX graph, imported up to that value),
+ *   class means μ_c and a shared covariance Σ fitted on in-distribution data
  *   (Lee et al. 2018, https://arxiv.org/abs/1807.03888; without their input preprocessing and layer ensemble).
- *   Other models report it as unsupported.
+ *   Other models report it as unsupported. Call `dispose()` on the fit's extractor when done (ONNX weights).
  *
  * Metrics: AUROC (trapezoidal, ties count half), AUPR-in (in = positive) and AUPR-out (out = positive, scores
  * negated) as average precision Σ (R_n − R_{n−1}) P_n, and FPR at 95% TPR by linear interpolation between the
@@ -30,6 +31,8 @@ import { isDifferentiable, type Model } from '../engine/model.js';
 import { RampartError } from '../errors.js';
 import type { Random } from '../engine/random.js';
 import { collectLogits, softmaxRows, type LogitMatrix } from './calibration.js';
+import { importOnnxGraph, type ImportedOnnxGraph } from '../engine/onnx/import.js';
+import type { OnnxGraph } from '../engine/onnx/graph.js';
 
 export type OodScoreName = 'msp' | 'max-logit' | 'energy' | 'odin' | 'mahalanobis';
 export const oodScoreNames: readonly OodScoreName[] = ['msp', 'max-logit', 'energy', 'odin', 'mahalanobis'];
@@ -218,21 +221,45 @@ export type FeatureExtractor = { extract(x: Tensor): Tensor2D; dispose(): void; 
 
 /** Features at the input of the last Dense layer of a TF.js LayersModel. */
 export function penultimateFeatures(model: Model): FeatureExtractor {
+  const onnx = model as Partial<{ graph: OnnxGraph; layout: string; modelSampleDims: readonly number[] }>;
+  if (model.format === 'onnx' && onnx.graph) return onnxPenultimateFeatures(model, onnx.graph, onnx.layout ?? 'plain', onnx.modelSampleDims ?? []);
   const layersModel = (model as Partial<{ layersModel: tfl.LayersModel }>).layersModel;
   if (!layersModel) {
-    return { unsupported: `Mahalanobis needs penultimate features; ${model.format} model ${model.id} does not expose them (only TF.js LayersModels do in this version)` };
+    return { unsupported: `Mahalanobis needs penultimate features; ${model.format} model ${model.id} does not expose them (TF.js LayersModels and ONNX models with a final Gemm/MatMul do)` };
   }
   const dense = [...layersModel.layers].reverse().find((l) => l.getClassName() === 'Dense');
   if (!dense) return { unsupported: `Mahalanobis needs a Dense output layer; model ${model.id} has none` };
   const sub = tfl.model({ inputs: layersModel.inputs, outputs: dense.input as tfl.SymbolicTensor });
   return {
-    layer: dense.name,
+    layer: `the input of Dense layer ${dense.name}`,
     extract: (x: Tensor) => tf.tidy(() => {
       const out = sub.predict(x) as Tensor;
       return (out.rank === 2 ? out : tf.reshape(out, [out.shape[0], -1])) as Tensor2D;
     }),
     // The sub-model shares the original's weights: nothing of its own to release.
     dispose: () => undefined,
+  };
+}
+
+/** Features at the data input of the last Gemm/MatMul node of an ONNX graph, via a re-import that ends there. */
+function onnxPenultimateFeatures(model: Model, graph: OnnxGraph, layout: string, sampleDims: readonly number[]): FeatureExtractor {
+  const last = [...graph.nodes].reverse().find((n) => n.opType === 'Gemm' || n.opType === 'MatMul');
+  if (!last) return { unsupported: `Mahalanobis needs a final Gemm/MatMul in ONNX model ${model.id}; its graph has none` };
+  const featureName = graph.initializers.has(last.inputs[0]) ? last.inputs[1] : last.inputs[0];
+  let imported: ImportedOnnxGraph;
+  try {
+    imported = importOnnxGraph({ ...graph, outputs: [{ name: featureName, elemType: 1 }] });
+  } catch (error) {
+    return { unsupported: `the ONNX graph of ${model.id} could not be imported up to "${featureName}": ${error instanceof Error ? error.message : String(error)}` };
+  }
+  return {
+    layer: `${last.opType} ${last.name || featureName} (input "${featureName}")`,
+    extract: (x: Tensor) =>
+      tf.tidy(() => {
+        const input = layout === 'nchw' ? tf.transpose(x, [0, 3, 1, 2]) : layout === 'vector' ? tf.reshape(x, [x.shape[0], ...sampleDims]) : x;
+        return tf.reshape(imported.run(input), [x.shape[0], -1]) as Tensor2D;
+      }),
+    dispose: () => imported.dispose(),
   };
 }
 
@@ -371,7 +398,7 @@ export interface OodScoreSet {
 export interface OodScoreOptions {
   odin?: OdinOptions;
   /** Mahalanobis fit (from `fitMahalanobisOnData`); required for the 'mahalanobis' score. */
-  mahalanobis?: { fit: MahalanobisFit; extractor: { extract(x: Tensor): Tensor2D } } | { unsupported: string };
+  mahalanobis?: { fit: MahalanobisFit; extractor: { extract(x: Tensor): Tensor2D; dispose(): void; layer: string } } | { unsupported: string };
   batchSize?: number;
 }
 
@@ -379,8 +406,13 @@ export interface OodScoreOptions {
 export async function fitMahalanobisOnData(model: Model, x: Float32Array, labels: Int32Array, sampleShape: readonly number[]): Promise<NonNullable<OodScoreOptions['mahalanobis']>> {
   const extractor = penultimateFeatures(model);
   if ('unsupported' in extractor) return extractor;
-  const features = await collectFeatures(extractor, x, labels.length, sampleShape);
-  return { fit: fitMahalanobis(features.values, features.dim, labels, model.numClasses), extractor };
+  try {
+    const features = await collectFeatures(extractor, x, labels.length, sampleShape);
+    return { fit: fitMahalanobis(features.values, features.dim, labels, model.numClasses), extractor };
+  } catch (error) {
+    extractor.dispose();
+    throw error;
+  }
 }
 
 /** Computes the requested scores for `count` samples. */
@@ -405,7 +437,7 @@ export async function oodScores(model: Model, x: Float32Array, count: number, na
       else {
         const features = await collectFeatures(m.extractor, x, count, sampleShape);
         result.scores.mahalanobis = mahalanobisScores(features.values, m.fit);
-        result.notes.mahalanobis = 'class means + shared covariance of the input of the last Dense layer, no input preprocessing';
+        result.notes.mahalanobis = `class means + shared covariance of the features at ${m.extractor.layer}, no input preprocessing`;
       }
     } else {
       throw new RampartError('BAD_OPTION', `Unknown OOD score "${String(name)}"; choose from ${oodScoreNames.join(', ')}.`);

@@ -1,6 +1,6 @@
 /**
  * `rampart corruptions`, `rampart ood` and `rampart calibration` end to end with small limits: JSON on the
- * result envelope, the default baseline, ONNX models (Mahalanobis reported unsupported), and bad input → exit 2.
+ * result envelope, the default baseline, ONNX models (Mahalanobis through the imported graph), and bad input → exit 2.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,7 +33,7 @@ describe('rampart corruptions / ood / calibration', () => {
     expect(bad.stderr).toMatch(/--severity must be 1..5/);
   });
 
-  it('ood: MNIST vs uniform noise with all scores; ONNX model reports Mahalanobis unsupported', () => {
+  it('ood: MNIST vs uniform noise with all scores; ONNX model: Mahalanobis on the last Gemm/MatMul input', () => {
     const run = runCli(['ood', '--model', 'builtin:mnist-cnn', '--ood', 'uniform', '--limit', '40', '--fit-limit', '200', '--json']);
     expect(run.status, run.stderr).toBe(0);
     const metrics = JSON.parse(run.stdout).metrics;
@@ -45,7 +45,9 @@ describe('rampart corruptions / ood / calibration', () => {
     expect(onnx.status, onnx.stderr).toBe(0);
     const onnxMetrics = JSON.parse(onnx.stdout).metrics;
     expect(onnxMetrics.scores.msp.auroc).toBeGreaterThan(0.5);
-    expect(onnxMetrics.scores.mahalanobis.unsupported).toMatch(/penultimate features/);
+    expect(onnxMetrics.scores.mahalanobis.auroc).toBeGreaterThan(0.7);
+    expect(onnxMetrics.scores.mahalanobis.note).toMatch(/Gemm|MatMul/);
+    expect(onnxMetrics.misclassification.msp).toBeDefined();
     const bad = runCli(['ood', '--model', 'builtin:mnist-cnn', '--ood', 'uniform', '--score', 'msp,bogus', '--limit', '2']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/Unknown --score "bogus"/);
