@@ -117,6 +117,30 @@ describe('hop-skip-jump', () => {
     expect(r.success.every((s) => s === 1)).toBe(true);
   });
 
+  it('starts from another batch sample when noise never leaves the class', async () => {
+    // class 1 iff every feature exceeds 0.95: uniform noise essentially never gets there
+    const corner: Model = {
+      id: 'corner',
+      format: 'tfjs-layers',
+      inputShape: [4],
+      numClasses: 2,
+      bounds: [0, 1],
+      logits: async (input) => tf.tidy(() => tf.stack([tf.zerosLike(tf.min(input, 1)), tf.mul(tf.sub(tf.min(input, 1), 0.95), 100)], 1) as tf.Tensor2D),
+      dispose: () => undefined,
+    };
+    const xs = tf.tensor2d([0, 0, 0, 0, 1, 1, 1, 1], [2, 4]);
+    try {
+      const r = await attackBatch({ model: corner, attack: 'hop-skip-jump', options: { queries: 1000, initTries: 20 }, x: xs, labels: Int32Array.of(0, 1), threat: { norm: 'l2', epsilon: 100 }, seed: 1 });
+      r.xAdv.dispose();
+      expect(r.success[0]).toBe(1);
+      // the nearest class-1 point is (0.95, 0.95, 0.95, 0.95): L2 1.9
+      expect(r.distance[0]).toBeGreaterThanOrEqual(1.9 - 1e-4);
+      expect(r.distance[0]).toBeLessThanOrEqual(1.9 * 1.05);
+    } finally {
+      xs.dispose();
+    }
+  });
+
   it('declares itself a decision-based minimization attack for l2 and linf', () => {
     expect(hopSkipJump.requires).toBe('decisions');
     expect(hopSkipJump.kind).toBe('minimization');

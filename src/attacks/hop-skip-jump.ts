@@ -11,8 +11,9 @@
  * - probes per estimate: min(`initialNumEvals`·√t, `maxNumEvals`) (100 and 10,000) at iteration t; unit-norm
  *   Gaussian directions (L2) or uniform ones (L∞), clipped to the bounds; baseline-corrected sign average.
  * - update direction: the estimate normalised (L2) or its sign (L∞); step ξ = dist/√t, halved until adversarial.
- * - start: untargeted, uniform noise in the bounds until it is misclassified (up to `initTries` draws), then a
- *   blended search (bisection on the blend of x and the noise); targeted, the closest sample of the same batch the
+ * - start: untargeted, uniform noise in the bounds until it is misclassified (up to `initTries` draws; if noise
+ *   never leaves the sample's class, the closest sample of the same batch predicted as another class), then a
+ *   blended search (bisection on the blend of x and the start); targeted, the closest sample of the same batch the
  *   model puts in the target class, else noise draws until one lands in it.
  * - the budget `queries` counts every forward query per sample (start included); a sample stops when a next
  *   estimate would not fit. All still-running samples are queried together in one batched call per move.
@@ -137,6 +138,25 @@ export async function findStarts(
         found[i] = 1;
       }
     });
+  }
+  // Fallback (e.g. noise always lands in the sample's own class): the closest batch sample predicted otherwise.
+  if (!targets && found.some((f, i) => f === 0 && used[i] < options.budget)) {
+    const predicted = await decide(model, x, n, sampleShape);
+    for (let i = 0; i < n; i++) used[i] += 1;
+    for (let i = 0; i < n; i++) {
+      if (found[i]) continue;
+      let best = -1;
+      let bestDistance = Infinity;
+      for (let j = 0; j < n; j++) {
+        if (j === i || !isAdversarial(predicted[j], labels[i], undefined)) continue;
+        const d = rowDistance(x, i, x, j, size, 'l2');
+        if (d < bestDistance) [best, bestDistance] = [j, d];
+      }
+      if (best >= 0) {
+        points.set(x.subarray(best * size, (best + 1) * size), i * size);
+        found[i] = 1;
+      }
+    }
   }
   // Blended search: the smallest blend factor that stays adversarial (bisection).
   const active = [...found.keys()].filter((i) => found[i] === 1);
