@@ -9,6 +9,7 @@ import { loadAll } from '../data/load-all.js';
 import { corruptionRegistry } from '../corruptions/index.js';
 import { checkDataFitsModel } from '../metrics/accuracy.js';
 import { corruptionBenchmark, type CorruptionBenchmarkResult } from '../metrics/corruption-benchmark.js';
+import { perturbationStability, type StabilityResult } from '../metrics/stability.js';
 import { toolVersion, type ResultEnvelope } from '../report/result.js';
 import { RampartError } from '../errors.js';
 import { commandLine, globalFlags, layoutOption, parseInteger, printJson, startBackend } from './common.js';
@@ -24,6 +25,7 @@ interface CorruptionsFlags {
   seed: number;
   batchSize: number;
   layout: 'auto' | 'nchw' | 'nhwc';
+  stability?: boolean;
   json?: boolean;
   out?: string;
 }
@@ -48,6 +50,7 @@ export function registerCorruptions(program: Command): void {
     .option('--seed <n>', 'seed of the random corruptions', parseInteger('--seed', 0), 0)
     .option('--batch-size <n>', 'samples per forward pass', parseInteger('--batch-size', 1), 256)
     .addOption(layoutOption())
+    .option('--stability', 'also measure ImageNet-P-style perturbation stability (flip probability on 30-frame sequences)')
     .option('--json', 'print the result JSON to stdout')
     .option('-o, --out <file>', 'also write the result JSON to this file')
     .action(async (flags: CorruptionsFlags, command: Command) => {
@@ -79,17 +82,18 @@ export function registerCorruptions(program: Command): void {
           batchSize: flags.batchSize,
           onProgress: (done, total) => progress.update(done, total),
         });
+        const stability: StabilityResult | null = flags.stability ? await perturbationStability(model, data, { baseline, seed: flags.seed, batchSize: flags.batchSize }) : null;
         const seconds = (performance.now() - started) / 1000;
         progress.done();
         const evaluated = metrics.corruptions.reduce((a, c) => a + c.severities.length, 0) * data.count;
-        const result: ResultEnvelope<CorruptionBenchmarkResult & { baselineSpec: string | null }> = {
+        const result: ResultEnvelope<CorruptionBenchmarkResult & { baselineSpec: string | null; stability?: StabilityResult }> = {
           schemaVersion: 1,
           tool: { name: 'rampart', version: toolVersion() },
           command: commandLine(),
           model: { spec: flags.model, format: model.format, sha256: modelSha256(resolved), inputShape: [...model.inputShape], numClasses: model.numClasses },
           data: { spec: dataset.spec, count: data.count },
           seed: flags.seed,
-          metrics: { ...metrics, baselineSpec: baselineSpec ?? null },
+          metrics: { ...metrics, baselineSpec: baselineSpec ?? null, ...(stability ? { stability } : {}) },
           timing: { seconds, samplesPerSecond: evaluated / Math.max(seconds, 1e-9) },
         };
         if (flags.out) {
@@ -109,6 +113,11 @@ export function registerCorruptions(program: Command): void {
           ),
           ...metrics.families.map((f) => `family     ${f.family.padEnd(12)} mean error ${pct(f.meanError)}`),
           `mean       error ${pct(metrics.meanError)}${metrics.mCE !== null ? `, mCE ${(metrics.mCE * 100).toFixed(1)}` : ''}${metrics.relativeMCE !== null ? `, relative mCE ${(metrics.relativeMCE * 100).toFixed(1)}` : ''}`,
+          ...(stability
+            ? stability.sequences.map(
+                (q) => `stability  ${q.id.padEnd(16)} flip probability ${(q.flipProbability * 100).toFixed(2)}%${q.flipRate !== null ? `  FR ${q.flipRate.toFixed(2)}` : ''}`,
+              )
+            : []),
           `time       ${seconds.toFixed(2)} s`,
         ];
         process.stdout.write(lines.join('\n') + '\n');

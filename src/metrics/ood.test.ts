@@ -82,6 +82,24 @@ describe('OOD scores on models', () => {
     model.dispose();
   });
 
+  it('ODIN with a tiny ε equals the MSP of softmax(z / T); preprocessing raises in-distribution confidence', async () => {
+    const model = multinomialLinearModel([[1, -1, 0.5, 0], [-0.5, 1, 0, 1]], [0, 0.2], { inputShape: [2, 2, 1] });
+    const x = syntheticOod('uniform', 6, [2, 2, 1], createRandom(5));
+    await expectNoLeaks(async () => {
+      const tiny = await oodScores(model, x, 6, ['odin'], [2, 2, 1], { odin: { temperature: 2, epsilon: 1e-9 } });
+      const values = tiny.logits.values;
+      for (let i = 0; i < 6; i++) {
+        const a = values[2 * i] / 2;
+        const b = values[2 * i + 1] / 2;
+        expect(tiny.scores.odin![i]).toBeCloseTo(1 / (1 + Math.exp(-Math.abs(a - b))), 5);
+      }
+      // A step against the gradient of −log softmax_ŷ(z/T) moves the input towards higher confidence.
+      const stepped = await oodScores(model, x, 6, ['odin'], [2, 2, 1], { odin: { temperature: 2, epsilon: 0.05 } });
+      for (let i = 0; i < 6; i++) expect(stepped.scores.odin![i]).toBeGreaterThan(tiny.scores.odin![i] - 1e-7);
+    });
+    model.dispose();
+  });
+
   it('MNIST vs Fashion-MNIST and vs uniform noise with builtin:mnist-cnn (loose bounds)', async () => {
     const model = await loadModel('builtin:mnist-cnn');
     try {

@@ -21,11 +21,14 @@ describe('rampart corruptions / ood / calibration', () => {
     expect(result.metrics.clean.error).toBeLessThan(0.1);
   });
 
-  it('corruptions: --severity and --baseline none; bad suite and severity exit 2', () => {
-    const run = runCli(['corruptions', '--model', 'builtin:mnist-mlp', '--suite', 'common', '--severity', '2', '--baseline', 'none', '--limit', '10', '--json']);
+  it('corruptions: --severity, --baseline none and --stability; bad suite and severity exit 2', () => {
+    const run = runCli(['corruptions', '--model', 'builtin:mnist-mlp', '--suite', 'common', '--severity', '2', '--baseline', 'none', '--limit', '10', '--stability', '--json']);
     expect(run.status, run.stderr).toBe(0);
     const metrics = JSON.parse(run.stdout).metrics;
     expect(metrics.mCE).toBeNull();
+    expect(metrics.stability.sequences).toHaveLength(6);
+    expect(metrics.stability.frames).toBe(30);
+    expect(metrics.stability.mFR).toBeNull();
     for (const c of metrics.corruptions) expect(c.severities.map((s: { severity: number }) => s.severity)).toEqual([2]);
     expect(runCli(['corruptions', '--model', 'builtin:mnist-mlp', '--suite', 'cifar', '--limit', '2']).status).toBe(2);
     const bad = runCli(['corruptions', '--model', 'builtin:mnist-mlp', '--severity', '7', '--limit', '2']);
