@@ -67,13 +67,13 @@ describe('rampart attack', () => {
     expect(successes / 40).toBeCloseTo(result.clean.accuracy - result.worstCase[1].robustAccuracy, 10);
   });
 
-  it('prints a readable table; the autoattack preset says which components ran and which are missing', () => {
+  it('prints a readable table; the autoattack preset says which components ran (all three)', () => {
     const run = runCli(['attack', '--model', 'builtin:mnist-cnn', '--limit', '10', '--preset', 'autoattack', '--eps', '0.3', '--steps', '5']);
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/preset\s+autoattack: ran apgd-ce → apgd-t; not available yet: square/);
+    expect(run.stdout).toMatch(/preset\s+autoattack: ran apgd-ce → apgd-t → square\n/);
     expect(run.stdout).toMatch(/worst case\s+0\.3/);
     const json = JSON.parse(runCli(['attack', '--model', 'builtin:mnist-cnn', '--limit', '10', '--preset', 'autoattack', '--eps', '0.3', '--steps', '5', '--json']).stdout);
-    expect(json.preset).toEqual({ name: 'autoattack', components: ['apgd-ce', 'apgd-t', 'square'], ran: ['apgd-ce', 'apgd-t'], missing: ['square'] });
+    expect(json.preset).toEqual({ name: 'autoattack', components: ['apgd-ce', 'apgd-t', 'square'], ran: ['apgd-ce', 'apgd-t', 'square'], missing: [] });
     expect(json.cascade).toBe(true);
   });
 
