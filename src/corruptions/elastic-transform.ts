@@ -1,6 +1,7 @@
 /**
  * Elastic transform: a random affine jitter of three control points (±a·side px) followed by a smooth random
- * displacement field (uniform noise blurred with σ·side, scaled by α·side), bilinear, zero outside.
+ * displacement field (uniform noise blurred with σ·side, scaled by α·side), bilinear, zero outside (as the MNIST-C
+ * reference; the CIFAR-10-C one reflects at the border instead, which matters only near the edges).
  * Paper: Hendrycks & Dietterich 2019, https://arxiv.org/abs/1903.12261 (after Simard et al. 2003).
  * (α, σ, a) as fractions of the image side per severity — MNIST-C / ImageNet-C: (2, 0.7, 0.1), (2, 0.08, 0.2),
  * (0.05, 0.01, 0.02), (0.07, 0.01, 0.02), (0.12, 0.01, 0.02); CIFAR-10-C (≤ 32 px): (0, 0, 0.08),

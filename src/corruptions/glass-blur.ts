@@ -1,6 +1,6 @@
 /**
- * Glass blur: Gaussian blur (σ), quantise to 8 bits, then `iterations` sweeps that swap each pixel with a random
- * neighbour within `delta` pixels (offsets uniform in [−δ, δ)), then blur again. The MNIST-C variant (table
+ * Glass blur: Gaussian blur (σ), quantise to 8 bits, then `iterations` sweeps (rows and columns δ+1 .. side−δ,
+ * bottom-right first, as the reference) that swap each pixel with a random neighbour within `delta` pixels (offsets uniform in [−δ, δ)), then blur again. The MNIST-C variant (table
  * `mnist`) swaps each pixel only with probability 1/2, as its reference does.
  * Papers: Hendrycks & Dietterich 2019 (https://arxiv.org/abs/1903.12261); Mu & Gilmer 2019 (MNIST-C, severity 1).
  * (σ, δ, iterations) per severity — MNIST-C / ImageNet-C: (0.7, 1, 2), (0.9, 2, 1), (1, 2, 3), (1.1, 3, 2),
@@ -32,8 +32,8 @@ export const glassBlur = defineCorruption<P>({
     const [h, w, c] = shape;
     const x = gaussianBlur(image, shape, sigma).map((v) => Math.floor(Math.min(1, Math.max(0, v)) * 255) / 255);
     for (let it = 0; it < iterations; it++) {
-      for (let y = h - delta - 1; y > delta - 1; y--) {
-        for (let xx = w - delta - 1; xx > delta - 1; xx--) {
+      for (let y = h - delta; y > delta; y--) {
+        for (let xx = w - delta; xx > delta; xx--) {
           if (table === 'mnist' && random.next() < 0.5) continue;
           const dx = random.int(2 * delta) - delta;
           const dy = random.int(2 * delta) - delta;

@@ -5,7 +5,7 @@
  * taps, edges clamped).
  * Papers: Hendrycks & Dietterich 2019 (https://arxiv.org/abs/1903.12261); Mu & Gilmer 2019 (MNIST-C, severity 1).
  * (radius, σ) per severity — MNIST-C / ImageNet-C: (10, 3), (15, 5), (15, 8), (15, 12), (20, 15);
- * CIFAR-10-C (≤ 32 px): (10, 1), (10, 1.5), (10, 2), (10, 2.5), (12, 3).
+ * CIFAR-10-C (≤ 32 px): (6, 1), (6, 1.5), (6, 2), (8, 2), (9, 2.5).
  *
  * @example
  * ```ts
@@ -28,7 +28,7 @@ export const motionBlur = defineCorruption<P>({
   random: true,
   graded: true,
   mnistcSeverity: 1,
-  severities: { mnist: imagenet, cifar: [[10, 1], [10, 1.5], [10, 2], [10, 2.5], [12, 3]], imagenet },
+  severities: { mnist: imagenet, cifar: [[6, 1], [6, 1.5], [6, 2], [8, 2], [9, 2.5]], imagenet },
   corrupt: (image, [radius, sigma], { shape, random }) => {
     // only the first ~3σ steps carry weight; cap the taps there
     const steps = Math.min(2 * radius + 1, Math.ceil(3 * sigma) + 1);
