@@ -28,6 +28,7 @@ interface TransferFlags {
   steps?: number;
   restarts?: number;
   queries?: number;
+  attackOptions?: string;
   targeted?: 'random' | 'least-likely';
   seed: number;
   limit?: number;
@@ -68,7 +69,19 @@ function attackOptions(flags: TransferFlags): Record<string, unknown> {
     throw new RampartError('BAD_OPTION', `Unknown attack "${flags.attack}". Available attacks: ${attackRegistry.ids().join(', ')}.`, { attack: flags.attack });
   }
   const keys = attackOptionKeys(attackRegistry.get(flags.attack));
-  const options: Record<string, unknown> = {};
+  let options: Record<string, unknown> = {};
+  if (flags.attackOptions !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(flags.attackOptions);
+    } catch {
+      parsed = undefined;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new RampartError('BAD_OPTION', `--attack-options must be a JSON object of the attack's options, e.g. '{"earlyStop":false}'; got ${flags.attackOptions}.`, { value: flags.attackOptions });
+    }
+    options = { ...(parsed as Record<string, unknown>) };
+  }
   for (const [flag, key, value] of [
     ['--steps', 'steps', flags.steps],
     ['--restarts', 'restarts', flags.restarts],
@@ -125,6 +138,7 @@ export function registerTransfer(program: Command): void {
     .option('--steps <n>', 'iterations of the attack', parseInteger('--steps', 1))
     .option('--restarts <n>', 'random restarts of the attack', parseInteger('--restarts', 1))
     .option('--queries <n>', 'query budget per sample of a score- or decision-based attack', parseInteger('--queries', 1))
+    .option('--attack-options <json>', 'further options of the attack as a JSON object, e.g. \'{"earlyStop":false}\' (checked by its schema)')
     .addOption(new Option('--targeted <how>', 'targeted goal: random target class, or the least-likely class (on the surrogate)').choices(['random', 'least-likely']))
     .option('--seed <s>', 'seed of every random choice', parseInteger('--seed', 0), 0)
     .option('--limit <n>', 'attack at most n samples', parseInteger('--limit', 1))

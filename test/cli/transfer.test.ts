@@ -40,6 +40,8 @@ describe('rampart transfer', () => {
     for (const [args, pattern] of [
       [['--attack', 'nope'], /Unknown attack "nope"/],
       [['--attack', 'fgsm', '--steps', '3'], /--steps does not apply to fgsm/],
+      [['--attack-options', '[1]'], /--attack-options must be a JSON object/],
+      [['--attack-options', '{"bogus":1}'], /options: .*bogus/],
     ] as const) {
       const run = runCli(['transfer', '--surrogate', 'builtin:mnist-mlp', '--model', 'builtin:mnist-cnn', '--limit', '2', '--eps', '0.1', ...args]);
       expect(run.status, run.stderr).toBe(2);
