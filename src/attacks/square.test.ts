@@ -11,6 +11,7 @@ import { setupBackend } from '../engine/backend.js';
 import { builtinModelsDir, loadModel } from '../engine/load.js';
 import type { Model } from '../engine/model.js';
 import { scoresOnly } from '../engine/query-model.js';
+import { loadOnnxModel } from '../engine/onnx/index.js';
 import { loadAll, openDataset } from '../data/index.js';
 import { distances } from '../threat/norms.js';
 import { attackBatch, createVerifier, runAttacks, type Verifier } from './harness.js';
@@ -117,6 +118,20 @@ describe.skipIf(!present)('square on builtin:mnist-cnn', () => {
     expect(q.toSuccess!.p90!).toBeGreaterThanOrEqual(q.toSuccess!.median!);
     expect(q.toSuccess!.p90!).toBeLessThanOrEqual(300);
   }, 60_000);
+
+  it('attacks a forward-only ONNX model (no gradient path) through ONNX Runtime', async () => {
+    const onnx = await loadOnnxModel(path.join(builtinModelsDir(), 'mnist-cnn', 'model.onnx'), { forwardOnly: true });
+    const few = tf.tidy(() => tf.slice(x, 0, 5));
+    const r = await expectNoLeaks(async () => {
+      const out = await attackBatch({ model: scoresOnly(onnx), attack: 'square', options: { queries: 200 }, x: few, labels: labels.slice(0, 5), threat: { norm: 'linf', epsilon: 0.3 }, seed: 1 });
+      out.xAdv.dispose();
+      return out;
+    });
+    expect(r.success.filter((v) => v === 1).length).toBeGreaterThanOrEqual(4);
+    expect(r.perSampleQueries!.reduce((a, b) => a + b, 0)).toBe(r.queries.forward);
+    few.dispose();
+    onnx.dispose();
+  }, 30_000);
 
   it('L2 ε = 3 and a targeted goal stay in the ball and break most digits; same seed, same result', async () => {
     const few = tf.tidy(() => tf.slice(x, 0, 10));
