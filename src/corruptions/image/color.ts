@@ -1,4 +1,4 @@
-/** Colour helpers: RGB ↔ HSV per pixel and luminance (ITU-R 601-2, as skimage's rgb2gray uses 709; see note). */
+/** Colour helpers: RGB ↔ HSV per pixel; gray results use the luminance weights of skimage's rgb2gray (0.2125, 0.7154, 0.0721). */
 
 /** [r, g, b] in [0, 1] → [h, s, v] in [0, 1]. */
 export function rgbToHsv(r: number, g: number, b: number): [number, number, number] {
