@@ -97,6 +97,8 @@ export function countingModel(model: Model, knowledge: AttackKnowledge): { model
     },
     lossAndGradient: (x, labels, loss, targets) => {
       counts.gradient += x.shape[0];
+      // gradients estimated from forward passes (withEstimatedGradients) also cost forward queries
+      counts.forward += x.shape[0] * ((model as { forwardQueriesPerGradient?: number }).forwardQueriesPerGradient ?? 0);
       return model.lossAndGradient(x, labels, loss, targets);
     },
     lossAndGradientSync: (x, labels, loss, targets) => {

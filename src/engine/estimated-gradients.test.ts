@@ -10,7 +10,7 @@ import { createRandom } from './random.js';
 import { withEstimatedGradients } from './estimated-gradients.js';
 import { scoresOnly } from './query-model.js';
 import type { Model } from './model.js';
-import { attackBatch } from '../attacks/harness.js';
+import { attackBatch, countingModel } from '../attacks/harness.js';
 import { linearProblem, multinomialLinearModel } from '../../test/helpers/linear-models.js';
 import { expectNoLeaks } from '../../test/helpers/leaks.js';
 import { RampartError } from '../errors.js';
@@ -91,6 +91,21 @@ describe('withEstimatedGradients', () => {
     expect(Array.from(result.success)).toEqual(new Array(problem.n).fill(1));
     expect(result.queries.gradient).toBeGreaterThan(0);
     x.dispose();
+    white.dispose();
+  });
+
+  it('the harness counts the forward queries behind each estimate exactly', async () => {
+    const white = multinomialLinearModel(problem.weights, problem.bias, { bounds: [-10, 10] });
+    let answered = 0;
+    const blackBox: Model = { ...scoresOnly(white), logits: (x) => ((answered += x.shape[0]), white.logits(x)) };
+    const estimated = withEstimatedGradients(blackBox, { method: 'spsa', samples: 7, sigma: 0.01, seed: 4, maxBatch: 6 });
+    expect(estimated.forwardQueriesPerGradient).toBe(9); // 4 antithetic pairs + the pass at x
+    const { model, counts } = countingModel(estimated, 'gradients');
+    const x = tf.tensor2d(problem.x, [problem.n, d]);
+    const labels = tf.tensor1d(problem.labels, 'int32');
+    const result = await (model as typeof estimated).lossAndGradient(x, labels);
+    tf.dispose([result.loss, result.gradient, result.logits, x, labels]);
+    expect(counts).toEqual({ forward: answered, gradient: problem.n });
     white.dispose();
   });
 });

@@ -35,7 +35,10 @@ export interface EstimatedGradientOptions {
 }
 
 /** Wraps a (score) model so `lossAndGradient` estimates input gradients from forward passes only. */
-export function withEstimatedGradients(model: Model, options: EstimatedGradientOptions = {}): DifferentiableModel {
+export function withEstimatedGradients(
+  model: Model,
+  options: EstimatedGradientOptions = {},
+): DifferentiableModel & { readonly forwardQueriesPerGradient: number } {
   const method = options.method ?? 'nes';
   const samples = options.samples ?? 100;
   const sigma = options.sigma ?? 0.001;
@@ -58,6 +61,9 @@ export function withEstimatedGradients(model: Model, options: EstimatedGradientO
   };
 
   return {
+    // Forward queries one estimate costs per sample (the antithetic pairs plus the pass at x); the harness
+    // adds them to its forward count so query totals cover what the black box really answered.
+    forwardQueriesPerGradient: 2 * pairs + 1,
     id: model.id,
     format: model.format,
     inputShape: model.inputShape,
