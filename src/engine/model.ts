@@ -47,6 +47,8 @@ export interface DifferentiableModel extends Model {
 }
 
 export function isDifferentiable(model: Model): model is DifferentiableModel {
+  // An adapter may carry the methods yet have no gradient path (an ONNX model loaded forward-only).
+  if ((model as { gradientsAvailable?: boolean }).gradientsAvailable === false) return false;
   return typeof (model as Partial<DifferentiableModel>).lossAndGradientSync === 'function';
 }
 

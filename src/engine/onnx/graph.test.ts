@@ -11,6 +11,7 @@ import { graphOpTypes, parseOnnx } from './graph.js';
 import { importOnnxGraph } from './import.js';
 import { loadOnnxModel } from './onnx-model.js';
 import { RampartError } from '../../errors.js';
+import { isDifferentiable } from '../model.js';
 
 beforeAll(async () => {
   await setupBackend();
@@ -156,6 +157,7 @@ describe('ONNX Runtime path with a fixed batch size', () => {
     const y = await model.logits(x);
     expect(Array.from(y.dataSync())).toEqual([1.5, 1.5]);
     expect(() => model.logitsSync(x)).toThrowError(/forward-only/);
+    expect(isDifferentiable(model)).toBe(false); // the harness rejects gradient attacks before any compute
     tf.dispose([x, y]);
     model.dispose();
   });

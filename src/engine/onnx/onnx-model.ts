@@ -67,6 +67,8 @@ export interface OnnxModel extends DifferentiableModel {
   readonly graph: OnnxGraph;
   /** How samples are laid out for the model. */
   readonly layout: OnnxInputLayout;
+  /** False when loaded forward-only: the model then counts as black-box (scores only). */
+  readonly gradientsAvailable: boolean;
   /** Dims of one sample as the ONNX model declares it (no batch dim). */
   readonly modelSampleDims: readonly number[];
   /** Forward pass through ONNX Runtime. */
@@ -286,6 +288,7 @@ export async function loadOnnxModel(file: string | Uint8Array, options: OnnxMode
       .reduce((sum, t) => sum + t.data.length, 0),
     graph,
     layout: plan.layout,
+    gradientsAvailable: !opts.forwardOnly,
     modelSampleDims: plan.modelSampleDims,
     logits: logitsOrt,
     logitsOrt,
