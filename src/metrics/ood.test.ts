@@ -7,6 +7,7 @@ import { loadAll } from '../data/load-all.js';
 import { expectNoLeaks } from '../../test/helpers/leaks.js';
 import { multinomialLinearModel } from '../../test/helpers/linear-models.js';
 import { detectionMetrics, fitMahalanobis, invertMatrix, logitScores, mahalanobisScores, oodScores, rocCurve, syntheticOod, fitMahalanobisOnData } from './ood.js';
+import { scoresOnly } from '../engine/query-model.js';
 
 beforeAll(async () => {
   await setupBackend({});
@@ -96,6 +97,24 @@ describe('OOD scores on models', () => {
       // A step against the gradient of −log softmax_ŷ(z/T) moves the input towards higher confidence.
       const stepped = await oodScores(model, x, 6, ['odin'], [2, 2, 1], { odin: { temperature: 2, epsilon: 0.05 } });
       for (let i = 0; i < 6; i++) expect(stepped.scores.odin![i]).toBeGreaterThan(tiny.scores.odin![i] - 1e-7);
+    });
+    model.dispose();
+  });
+
+  it('ODIN on a black-box model takes its preprocessing from estimated gradients (same direction on a linear model)', async () => {
+    const model = multinomialLinearModel([[1, -1, 0.5, 0], [-0.5, 1, 0, 1]], [0, 0.2], { inputShape: [2, 2, 1] });
+    const blackBox = scoresOnly(model);
+    const x = syntheticOod('uniform', 6, [2, 2, 1], createRandom(5));
+    await expectNoLeaks(async () => {
+      const white = await oodScores(model, x, 6, ['odin'], [2, 2, 1], { odin: { temperature: 2, epsilon: 0.05 } });
+      const black = await oodScores(blackBox, x, 6, ['odin'], [2, 2, 1], { odin: { temperature: 2, epsilon: 0.05 } });
+      expect(black.notes.odin).toMatch(/estimated gradient/);
+      // the estimated step raises confidence like the true one and lands close to it (20-sample SPSA signs)
+      const none = await oodScores(blackBox, x, 6, ['odin'], [2, 2, 1], { odin: { temperature: 2, epsilon: 1e-9 } });
+      for (let i = 0; i < 6; i++) {
+        expect(black.scores.odin![i]).toBeGreaterThan(none.scores.odin![i]);
+        expect(Math.abs(black.scores.odin![i] - white.scores.odin![i])).toBeLessThan(0.03);
+      }
     });
     model.dispose();
   });

@@ -9,7 +9,7 @@
  * - `odin`: MSP of softmax(z/T) after input preprocessing x' = clip(x − ε·sign(∇x CE_T(x, ŷ))), defaults T = 1000,
  *   ε = 0.0014 (Liang, Li & Srikant 2018, https://arxiv.org/abs/1706.02690). White-box: the gradient of the
  *   temperature-scaled loss through `logitsSync`; when only `lossAndGradient` works (T = 1 loss) that gradient
- *   is used and noted; black-box models get no preprocessing, noted.
+ *   is used and noted; black-box models get the preprocessing from SPSA-estimated gradients, noted.
  * - `mahalanobis`: −min_c (f − μ_c)ᵀ Σ⁻¹ (f − μ_c) on penultimate features f (input of the last Dense layer of a
  *   TF.js LayersModel, or the data input of the last Gemm/MatMul of an ONNX graph, imported up to that value),
  *   class means μ_c and a shared covariance Σ fitted on in-distribution data
@@ -28,6 +28,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../engine/tf.js';
 import { isDifferentiable, type Model } from '../engine/model.js';
+import { withEstimatedGradients } from '../engine/estimated-gradients.js';
 import { RampartError } from '../errors.js';
 import type { Random } from '../engine/random.js';
 import { collectLogits, softmaxRows, type LogitMatrix } from './calibration.js';
@@ -150,6 +151,8 @@ export interface OdinOptions {
   temperature?: number;
   epsilon?: number;
   batchSize?: number;
+  /** Seed of the gradient estimate for models without gradients. */
+  seed?: number;
 }
 
 /** ODIN scores; `note` says which gradient was used (or that there was none). */
@@ -160,15 +163,26 @@ export async function odinScores(model: Model, x: Float32Array, count: number, s
   const sampleSize = count ? x.length / count : 0;
   const scores = new Float64Array(count);
   let note = `T = ${temperature}, ε = ${epsilon}, gradient of the temperature-scaled cross-entropy of the predicted class`;
-  let mode: 'scaled' | 'loss' | 'none' = isDifferentiable(model) ? 'scaled' : 'none';
-  if (mode === 'none') note = `T = ${temperature}, no input preprocessing: the model exposes no gradients (black-box)`;
+  let mode: 'scaled' | 'loss' | 'estimated' = isDifferentiable(model) ? 'scaled' : 'estimated';
+  // Black-box models (e.g. forward-only ONNX) get the input preprocessing from estimated gradients.
+  const estimated = mode === 'estimated' ? withEstimatedGradients(model, { method: 'spsa', samples: 20, sigma: 1e-3, seed: options.seed ?? 0 }) : undefined;
+  if (estimated) {
+    note = `T = ${temperature}, ε = ${epsilon}, sign of an SPSA-estimated gradient (20 samples, σ = 1e-3) of the T = 1 cross-entropy of the predicted class: the model exposes no gradients`;
+  }
   const [lo, hi] = model.bounds;
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
     const input = tf.tensor(x.subarray(start * sampleSize, (start + n) * sampleSize), [n, ...sampleShape]);
     let shifted: Tensor | undefined;
     try {
-      if (mode !== 'none') {
+      if (estimated) {
+        const clean = await model.logits(input);
+        const predicted = tf.tidy(() => tf.cast(tf.argMax(clean, 1), 'float32') as Tensor1D);
+        clean.dispose();
+        const result = await estimated.lossAndGradient(input, predicted);
+        shifted = tf.tidy(() => tf.clipByValue(tf.sub(input, tf.mul(tf.sign(result.gradient), epsilon)), lo, hi));
+        tf.dispose([predicted, result.loss, result.gradient, result.logits]);
+      } else {
         const dm = model as Model & { logitsSync(x: Tensor): Tensor2D; lossAndGradient: (x: Tensor, labels: Tensor1D) => Promise<{ loss: Tensor; gradient: Tensor; logits: Tensor }> };
         const predicted = tf.tidy(() => tf.cast(tf.argMax(dm.logitsSync(input), 1), 'float32') as Tensor1D);
         try {
