@@ -19,6 +19,7 @@ import { z } from 'zod';
 import { tf } from '../engine/tf.js';
 import type { Model } from '../engine/model.js';
 import { permutation, type Random } from '../engine/random.js';
+import { scoresOf } from './rows.js';
 import { defineAttack } from './define.js';
 
 export const simbaOptions = z
@@ -87,18 +88,6 @@ function direction(out: Float64Array, basis: 'pixel' | 'dct', shape: readonly nu
   for (let r = 0; r < h; r++) {
     const a = dct1(h, u, r);
     for (let q = 0; q < w; q++) out[(r * w + q) * c + ch] = a * dct1(w, v, q);
-  }
-}
-
-async function scoresOf(model: Model, rows: Float32Array, count: number, shape: readonly number[]): Promise<Float32Array> {
-  const xs = tf.tensor(rows, [count, ...shape], 'float32');
-  try {
-    const logits = await model.logits(xs);
-    const values = (await logits.data()) as Float32Array;
-    logits.dispose();
-    return values;
-  } finally {
-    xs.dispose();
   }
 }
 

@@ -23,6 +23,7 @@ import { tf, type Tensor } from '../engine/tf.js';
 import type { Model } from '../engine/model.js';
 import type { Random } from '../engine/random.js';
 import { RampartError } from '../errors.js';
+import { scoresOf } from './rows.js';
 import { defineAttack, type AttackInput } from './define.js';
 
 export const squareOptions = z
@@ -107,18 +108,6 @@ interface Geometry {
 }
 
 const clip = (v: number, low: number, high: number) => (v < low ? low : v > high ? high : v);
-
-async function scoresOf(model: Model, rows: Float32Array, count: number, shape: readonly number[]): Promise<Float32Array> {
-  const xs = tf.tensor(rows, [count, ...shape], 'float32');
-  try {
-    const logits = await model.logits(xs);
-    const values = (await logits.data()) as Float32Array;
-    logits.dispose();
-    return values;
-  } finally {
-    xs.dispose();
-  }
-}
 
 export const square = defineAttack({
   id: 'square',
