@@ -115,7 +115,7 @@ export function registerCorruptions(program: Command): void {
           `mean       error ${pct(metrics.meanError)}${metrics.mCE !== null ? `, mCE ${(metrics.mCE * 100).toFixed(1)}` : ''}${metrics.relativeMCE !== null ? `, relative mCE ${(metrics.relativeMCE * 100).toFixed(1)}` : ''}`,
           ...(stability
             ? stability.sequences.map(
-                (q) => `stability  ${q.id.padEnd(16)} flip probability ${(q.flipProbability * 100).toFixed(2)}%${q.flipRate !== null ? `  FR ${q.flipRate.toFixed(2)}` : ''}`,
+                (q) => `stability  ${q.id.padEnd(16)} flip probability ${(q.flipProbability * 100).toFixed(2)}%${q.flipRate !== null ? `  FR ${q.flipRate.toFixed(2)}` : ''}${q.top5Distance !== null ? `  top-5 distance ${q.top5Distance.toFixed(3)}` : ''}`,
               )
             : []),
           `time       ${seconds.toFixed(2)} s`,

@@ -26,7 +26,8 @@ describe('rampart corruptions / ood / calibration', () => {
     expect(run.status, run.stderr).toBe(0);
     const metrics = JSON.parse(run.stdout).metrics;
     expect(metrics.mCE).toBeNull();
-    expect(metrics.stability.sequences).toHaveLength(6);
+    expect(metrics.stability.sequences).toHaveLength(7);
+    for (const s of metrics.stability.sequences) expect(typeof s.top5Distance).toBe("number");
     expect(metrics.stability.frames).toBe(30);
     expect(metrics.stability.mFR).toBeNull();
     for (const c of metrics.corruptions) expect(c.severities.map((s: { severity: number }) => s.severity)).toEqual([2]);
