@@ -15,7 +15,7 @@ import { attackRegistry } from '../attacks/builtin.js';
 import { attackOptionKeys, createVerifier, runAttacks, type AttackReport, type AttackRequest } from '../attacks/harness.js';
 import { attackPresetNames, resolvePreset, type ResolvedPreset } from '../attacks/cascade.js';
 import { toolVersion, type ResultEnvelope } from '../report/result.js';
-import { commandLine, globalFlags, layoutOption, parseInteger, printJson, startBackend } from './common.js';
+import { commandLine, globalFlags, layoutOption, parseInteger, printJson, startBackend, writeResultFile } from './common.js';
 import { createProgress } from './progress.js';
 
 interface AttackFlags {
@@ -212,10 +212,7 @@ export function registerAttack(program: Command): void {
             ...(adv.targets ? { target: { data: adv.targets, shape: [adv.targets.length] } } : {}),
           });
         }
-        if (flags.out) {
-          fs.mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
-          fs.writeFileSync(flags.out, JSON.stringify(result, null, 2) + '\n');
-        }
+        if (flags.out) writeResultFile(flags.out, result);
         if (flags.json) printJson(result);
         else process.stdout.write(humanReport(result, report, flags));
       } finally {

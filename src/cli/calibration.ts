@@ -1,6 +1,4 @@
 /** `rampart calibration`: ECE, MCE, Brier, NLL, reliability diagram, temperature scaling on a held-out split. */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { loadModel, modelSha256, resolveModelSpec } from '../engine/load.js';
 import { openDataset } from '../data/index.js';
@@ -8,7 +6,7 @@ import { loadAll } from '../data/load-all.js';
 import { checkDataFitsModel } from '../metrics/accuracy.js';
 import { calibrationReport, collectLogits, type CalibrationReport } from '../metrics/calibration.js';
 import { toolVersion, type ResultEnvelope } from '../report/result.js';
-import { commandLine, layoutOption, parseInteger, printJson, startBackend } from './common.js';
+import { commandLine, layoutOption, parseInteger, printJson, startBackend, writeResultFile } from './common.js';
 
 interface CalibrationFlags {
   model: string;
@@ -55,10 +53,7 @@ export function registerCalibration(program: Command): void {
           metrics,
           timing: { seconds, samplesPerSecond: data.count / Math.max(seconds, 1e-9) },
         };
-        if (flags.out) {
-          fs.mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
-          fs.writeFileSync(flags.out, JSON.stringify(result, null, 2) + '\n');
-        }
+        if (flags.out) writeResultFile(flags.out, result);
         if (flags.json) {
           printJson(result);
           return;

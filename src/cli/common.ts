@@ -1,6 +1,8 @@
 /**
  * Pieces every command shares: global flags, number parsing, backend start-up, JSON output.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { RampartError } from '../errors.js';
 import { setupBackend, type BackendName } from '../engine/backend.js';
@@ -48,4 +50,10 @@ export function printJson(value: unknown): void {
 
 export function commandLine(): string {
   return ['rampart', ...process.argv.slice(2)].join(' ');
+}
+
+/** Writes a result JSON file (creating its folder), as every command's `--out` does. */
+export function writeResultFile(file: string, result: unknown): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
 }

@@ -1,6 +1,4 @@
 /** `rampart corruptions`: accuracy and error of a model under a corruption suite, CE/mCE against a baseline. */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { loadModel, modelSha256, resolveModelSpec } from '../engine/load.js';
 import type { Model } from '../engine/model.js';
@@ -12,7 +10,7 @@ import { corruptionBenchmark, type CorruptionBenchmarkResult } from '../metrics/
 import { perturbationStability, type StabilityResult } from '../metrics/stability.js';
 import { toolVersion, type ResultEnvelope } from '../report/result.js';
 import { RampartError } from '../errors.js';
-import { commandLine, globalFlags, layoutOption, parseInteger, printJson, startBackend } from './common.js';
+import { commandLine, globalFlags, layoutOption, parseInteger, printJson, startBackend, writeResultFile } from './common.js';
 import { createProgress } from './progress.js';
 
 interface CorruptionsFlags {
@@ -96,10 +94,7 @@ export function registerCorruptions(program: Command): void {
           metrics: { ...metrics, baselineSpec: baselineSpec ?? null, ...(stability ? { stability } : {}) },
           timing: { seconds, samplesPerSecond: evaluated / Math.max(seconds, 1e-9) },
         };
-        if (flags.out) {
-          fs.mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
-          fs.writeFileSync(flags.out, JSON.stringify(result, null, 2) + '\n');
-        }
+        if (flags.out) writeResultFile(flags.out, result);
         if (flags.json) {
           printJson(result);
           return;

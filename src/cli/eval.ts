@@ -1,12 +1,10 @@
 /** `rampart eval`: clean accuracy, per-class accuracy, confusion matrix and throughput of a model on data. */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { loadModel, modelSha256, resolveModelSpec } from '../engine/load.js';
 import { openDataset } from '../data/index.js';
 import { evaluateAccuracy, type AccuracyMetrics } from '../metrics/accuracy.js';
 import { toolVersion, type ResultEnvelope } from '../report/result.js';
-import { commandLine, globalFlags, layoutOption, parseInteger, printJson, startBackend } from './common.js';
+import { commandLine, globalFlags, layoutOption, parseInteger, printJson, startBackend, writeResultFile } from './common.js';
 import { createProgress } from './progress.js';
 
 interface EvalFlags {
@@ -65,10 +63,7 @@ export function registerEval(program: Command): void {
           metrics: { accuracy: metrics.accuracy, perClassAccuracy: metrics.perClassAccuracy, confusionMatrix: metrics.confusionMatrix },
           timing: { seconds, samplesPerSecond: metrics.count / Math.max(seconds, 1e-9) },
         };
-        if (flags.out) {
-          fs.mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
-          fs.writeFileSync(flags.out, JSON.stringify(result, null, 2) + '\n');
-        }
+        if (flags.out) writeResultFile(flags.out, result);
         if (flags.json) {
           printJson(result);
           return;

@@ -1,6 +1,4 @@
 /** `rampart ood`: out-of-distribution detection scores and AUROC / AUPR / FPR95, plus misclassification detection. */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { loadModel, modelSha256, resolveModelSpec } from '../engine/load.js';
 import { openDataset } from '../data/index.js';
@@ -20,7 +18,7 @@ import {
 } from '../metrics/ood.js';
 import { toolVersion, type ResultEnvelope } from '../report/result.js';
 import { RampartError } from '../errors.js';
-import { commandLine, layoutOption, parseInteger, parsePositiveNumber, printJson, startBackend } from './common.js';
+import { commandLine, layoutOption, parseInteger, parsePositiveNumber, printJson, startBackend, writeResultFile } from './common.js';
 
 interface OodFlags {
   model: string;
@@ -154,10 +152,7 @@ export function registerOod(program: Command): void {
           metrics,
           timing: { seconds, samplesPerSecond: (inData.count + oodCount) / Math.max(seconds, 1e-9) },
         };
-        if (flags.out) {
-          fs.mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
-          fs.writeFileSync(flags.out, JSON.stringify(result, null, 2) + '\n');
-        }
+        if (flags.out) writeResultFile(flags.out, result);
         if (flags.json) {
           printJson(result);
           return;

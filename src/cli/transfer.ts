@@ -3,7 +3,6 @@
  * registry (through the trusted harness), replay them on the target model with an independent forward pass, and
  * report the transfer success rate and the target's robust accuracy per ε.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { loadModel, modelSha256, resolveModelSpec } from '../engine/load.js';
@@ -15,7 +14,7 @@ import { attackRegistry } from '../attacks/builtin.js';
 import { attackOptionKeys, createVerifier, type Verifier } from '../attacks/harness.js';
 import { runTransferAttack, type TransferReport } from '../attacks/transfer.js';
 import { toolVersion, type ResultEnvelope } from '../report/result.js';
-import { commandLine, globalFlags, layoutOption, parseInteger, printJson, startBackend } from './common.js';
+import { commandLine, globalFlags, layoutOption, parseInteger, printJson, startBackend, writeResultFile } from './common.js';
 import { createProgress } from './progress.js';
 
 interface TransferFlags {
@@ -199,10 +198,7 @@ export function registerTransfer(program: Command): void {
           },
           timing: { seconds: report.seconds, samplesPerSecond: report.clean.count / Math.max(report.seconds, 1e-9) },
         };
-        if (flags.out) {
-          fs.mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
-          fs.writeFileSync(flags.out, JSON.stringify(result, null, 2) + '\n');
-        }
+        if (flags.out) writeResultFile(flags.out, result);
         if (flags.json) printJson(result);
         else process.stdout.write(humanReport(result));
       } finally {
