@@ -16,6 +16,17 @@ import { registerCorrupt } from './corrupt.js';
 import { registerCorruptions } from './corruptions.js';
 import { registerOod } from './ood.js';
 import { registerCalibration } from './calibration.js';
+import { registerCertify } from './certify.js';
+import { registerVerify } from './verify.js';
+import { registerHarden } from './harden.js';
+import { registerSweep } from './sweep.js';
+import { registerAudit } from './audit.js';
+import { registerGate } from './gate.js';
+import { registerCompare } from './compare.js';
+import { registerValidateSnapshot } from './validate-snapshot.js';
+import { registerValidate } from './validate.js';
+import { registerSensitivity } from './sensitivity.js';
+import { registerExplain } from './explain.js';
 
 function buildProgram(): Command {
   const program = new Command('rampart')
@@ -36,6 +47,17 @@ function buildProgram(): Command {
   registerCorruptions(program);
   registerOod(program);
   registerCalibration(program);
+  registerCertify(program);
+  registerVerify(program);
+  registerHarden(program);
+  registerSweep(program);
+  registerAudit(program);
+  registerGate(program);
+  registerCompare(program);
+  registerValidateSnapshot(program);
+  registerValidate(program);
+  registerSensitivity(program);
+  registerExplain(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
