@@ -1,0 +1,5 @@
+/** Certified robustness: randomized smoothing (Cohen et al. 2019) and bound propagation. */
+export * from './statistics.js';
+export * from './noise.js';
+export * from './smoothing-classifier.js';
+export * from './smoothing.js';
