@@ -1,0 +1,125 @@
+/**
+ * Browser test of the HTML report: Debian's chromium (driven by playwright-core) opens index.html from disk
+ * with every non-file request aborted and recorded; every chart must render (an SVG in each chart container,
+ * all Vega views finished), the console must stay free of errors, and a full-page screenshot is saved to
+ * test-artifacts/report.png. The input is the audit-like fixture measured on 100 MNIST digits
+ * (test/fixtures/report/make-fixture.ts), with a certification section and the sweep fixture added so every
+ * chart type is drawn.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser } from 'playwright-core';
+import { renderReport } from '../../src/report/html/index.js';
+import { repoRoot } from '../helpers/cli.js';
+
+const CHROMIUM = process.env.RAMPART_CHROMIUM ?? '/usr/bin/chromium';
+const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'report', name), 'utf8')) as Record<string, unknown>;
+
+/** The measured audit fixture plus a certification curve and a sweep, so that every kind of chart is drawn. */
+function fullResults(): Record<string, unknown> {
+  const audit = fixture('audit-mnist-cnn.json');
+  const sweep = fixture('sweep.json');
+  const sections = audit.sections as Record<string, unknown>;
+  return {
+    ...audit,
+    sections: {
+      ...sections,
+      // Rendering input in the certification shape (radius → certified accuracy); values illustrative.
+      certification: [
+        { method: 'randomized-smoothing', norm: 'l2', params: { sigma: 0.5, n: 1000, alpha: 0.001 }, results: [0, 0.5, 1, 1.5, 2].map((epsilon, i) => ({ epsilon, certifiedAccuracy: [0.93, 0.8, 0.52, 0.2, 0.04][i], abstained: 0.03 })) },
+      ],
+      sweep: sweep.sweep,
+    },
+    warnings: ['pgd (linf): the robust accuracy of the gradient-based attacks is above that of a black-box attack at ε = 0.3 — a sign of gradient masking (example warning).'],
+  };
+}
+
+describe('HTML report in a browser', () => {
+  let browser: Browser | undefined;
+  let dir: string;
+  beforeAll(async () => {
+    if (!fs.existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}: apt-get install chromium (or set RAMPART_CHROMIUM).`);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rampart-report-'));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('renders every chart offline, without console errors or requests, and saves a screenshot', async () => {
+    const html = renderReport(fullResults());
+    const file = path.join(dir, 'index.html');
+    fs.writeFileSync(file, html);
+
+    const page = await browser!.newPage({ viewport: { width: 1200, height: 900 } });
+    const external: string[] = [];
+    const consoleErrors: string[] = [];
+    await page.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
+      external.push(url);
+      return route.abort();
+    });
+    page.on('request', (request) => {
+      const url = request.url();
+      if (!url.startsWith('file:') && !url.startsWith('data:')) external.push(url);
+    });
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
+
+    await page.goto(`file://${file}`);
+    await page.waitForFunction(() => document.body.getAttribute('data-charts') !== 'pending' && document.body.getAttribute('data-charts') !== null, undefined, { timeout: 30_000 });
+    expect(await page.getAttribute('body', 'data-charts')).toBe('done');
+
+    const charts = await page.$$eval('[data-chart]', (els) =>
+      els.map((el) => ({ id: el.getAttribute('data-chart'), rendered: el.getAttribute('data-rendered'), svg: el.querySelector('svg, canvas') !== null, marks: el.querySelectorAll('svg path, svg rect, svg line, svg text').length })),
+    );
+    const expected = ['robustness-linf', 'robustness-l2', 'certified-l2', 'corruption-heatmap', 'corruption-families', 'stability', 'ood-noise', 'reliability', 'pareto'];
+    expect(charts.map((c) => c.id).sort()).toEqual([...expected].sort());
+    for (const chart of charts) {
+      expect(chart.svg, `chart ${chart.id} has an SVG`).toBe(true);
+      expect(chart.rendered, `chart ${chart.id} finished`).toBe('true');
+      expect(chart.marks, `chart ${chart.id} drew marks`).toBeGreaterThan(10);
+    }
+    expect(Number(await page.getAttribute('body', 'data-chart-count'))).toBe(expected.length);
+    // Gallery images are inline PNGs that decoded.
+    const images = await page.$$eval('.example img', (els) => els.map((el) => ({ src: (el as HTMLImageElement).src.slice(0, 22), ok: (el as HTMLImageElement).naturalWidth > 0 })));
+    expect(images.length).toBeGreaterThanOrEqual(9);
+    for (const image of images) expect(image).toEqual({ src: 'data:image/png;base64,', ok: true });
+
+    const artefacts = path.join(repoRoot, 'test-artifacts');
+    fs.mkdirSync(artefacts, { recursive: true });
+    await page.screenshot({ path: path.join(artefacts, 'report.png'), fullPage: true });
+    fs.writeFileSync(path.join(artefacts, 'report.html'), html);
+    await page.close();
+
+    expect(external).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('a result with only some sections renders just those, still offline and error-free', async () => {
+    const audit = fixture('audit-mnist-cnn.json');
+    const sections = audit.sections as Record<string, unknown>;
+    const html = renderReport({ ...audit, sections: { calibration: sections.calibration }, gallery: [] });
+    const file = path.join(dir, 'partial.html');
+    fs.writeFileSync(file, html);
+    const page = await browser!.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    await page.goto(`file://${file}`);
+    await page.waitForFunction(() => document.body.getAttribute('data-charts') === 'done' || document.body.getAttribute('data-charts') === 'error', undefined, { timeout: 30_000 });
+    expect(await page.getAttribute('body', 'data-charts')).toBe('done');
+    expect(await page.$$eval('[data-chart]', (els) => els.map((el) => el.getAttribute('data-chart')))).toEqual(['reliability']);
+    expect(await page.$$eval('main section', (els) => els.map((el) => el.id))).toEqual(['summary', 'calibration', 'methods']);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
