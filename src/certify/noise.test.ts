@@ -44,3 +44,23 @@ describe('Gaussian noise', () => {
     expect(() => gaussianNoiseAugmentation({ sigma: 1 })({ x: new Float32Array(5), y: new Int32Array(2) })).toThrow(/do not split/);
   });
 });
+
+describe('the ziggurat normal sampler', () => {
+  it('matches the standard normal CDF at ±0.5, ±1, ±2, ±3, ±3.6 (1,000,000 draws, 5-sd bands)', async () => {
+    const { default: normalCdf } = await import('@stdlib/stats-base-dists-normal-cdf');
+    const n = 1_000_000;
+    const z = addGaussianNoise(new Float32Array(n), 1, createRandom(11));
+    for (const t of [-3.6, -3, -2, -1, -0.5, 0, 0.5, 1, 2, 3, 3.6]) {
+      const p = normalCdf(t, 0, 1);
+      const below = z.filter((v) => v < t).length / n;
+      expect(Math.abs(below - p), `P(z < ${t})`).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / n) + 1e-6);
+    }
+    const { mean, sd } = moments(z);
+    expect(Math.abs(mean)).toBeLessThan(5 / Math.sqrt(n));
+    expect(Math.abs(sd - 1)).toBeLessThan(0.005);
+    // Draws beyond the ziggurat's base (R ≈ 3.44) come from the tail sampler: both signs, roughly 2·(1 − Φ(3.44)).
+    const tail = z.filter((v) => Math.abs(v) > 3.442619855899);
+    expect(tail.some((v) => v > 0) && tail.some((v) => v < 0)).toBe(true);
+    expect(Math.abs(tail.length / n - 2 * (1 - normalCdf(3.442619855899, 0, 1)))).toBeLessThan(0.0002);
+  });
+});

@@ -59,7 +59,11 @@ export function parseSmoothingOptions(options: SmoothingOptions): ParsedSmoothin
   return parsed.data;
 }
 
-/** Class counts of f(x + δ) over `num` noisy copies of one sample (classifier layout). */
+/**
+ * Class counts of f(x + δ) over `num` noisy copies of one sample (classifier layout). Two buffers alternate, so the
+ * next batch's noise is drawn while the classifier (ONNX Runtime runs off the main thread) works on the current
+ * one; the draws, and so the counts, do not depend on `batchSize`.
+ */
 export async function sampleNoiseCounts(
   classifier: NoiseClassifier,
   sample: Float32Array,
@@ -70,13 +74,22 @@ export async function sampleNoiseCounts(
 ): Promise<Int32Array> {
   const counts = new Int32Array(classifier.numClasses);
   const size = sample.length;
-  const buffer = new Float32Array(Math.min(batchSize, num) * size);
-  for (let done = 0; done < num; ) {
+  const capacity = Math.min(batchSize, num);
+  const buffers = [new Float32Array(capacity * size), new Float32Array(capacity * size)];
+  let pending: { labels: Promise<Int32Array>; count: number } | undefined;
+  for (let done = 0, turn = 0; done < num; turn ^= 1) {
     const count = Math.min(batchSize, num - done);
-    fillNoisyCopies(sample, count, sigma, random, buffer);
-    const labels = await classifier.classify(buffer, count);
-    for (let i = 0; i < count; i++) counts[labels[i]]++;
+    fillNoisyCopies(sample, count, sigma, random, buffers[turn]);
     done += count;
+    if (pending) {
+      const labels = await pending.labels;
+      for (let i = 0; i < pending.count; i++) counts[labels[i]]++;
+    }
+    pending = { labels: classifier.classify(buffers[turn], count), count };
+  }
+  if (pending) {
+    const labels = await pending.labels;
+    for (let i = 0; i < pending.count; i++) counts[labels[i]]++;
   }
   return counts;
 }
