@@ -17,6 +17,7 @@ import { attackPresetNames, resolvePreset, type ResolvedPreset } from '../attack
 import { toolVersion, type ResultEnvelope } from '../report/result.js';
 import { commandLine, globalFlags, layoutOption, parseInteger, printJson, startBackend, writeResultFile } from './common.js';
 import { createProgress } from './progress.js';
+import { describeFlags, diagnoseAttackRun, type DiagnosticsSection } from '../validate/index.js';
 
 interface AttackFlags {
   model: string;
@@ -44,7 +45,10 @@ interface AttackFlags {
 
 /** The `attack` result file: the shared envelope plus the attack sections. */
 export type AttackResult = ResultEnvelope<{ cleanAccuracy: number; worstCase: { epsilon: number; robustAccuracy: number }[] }> &
-  Pick<AttackReport, 'threat' | 'clean' | 'cascade' | 'preset' | 'verifier' | 'attacks' | 'worstCase'>;
+  Pick<AttackReport, 'threat' | 'clean' | 'cascade' | 'preset' | 'verifier' | 'attacks' | 'worstCase'> & {
+    /** Gradient-masking and sanity flags of the run (src/validate/diagnostics). */
+    diagnostics: DiagnosticsSection;
+  };
 
 function parseEpsilons(value: string): number[] {
   const parts = value.split(',').map((p) => p.trim());
@@ -165,8 +169,9 @@ export function registerAttack(program: Command): void {
         verifier = await createVerifier(model, { onnxFile: resolved.kind === 'tfjs' ? path.join(path.dirname(resolved.file), 'model.onnx') : undefined });
         const progress = createProgress('attack', { quiet });
         const goal: Goal = flags.targeted ? { kind: 'targeted', targets: flags.targeted } : { kind: 'untargeted' };
+        const attacked = flags.gradients === 'none' ? scoresOnly(model) : model;
         const report = await runAttacks({
-          model: flags.gradients === 'none' ? scoresOnly(model) : model,
+          model: attacked,
           data,
           verifier,
           attacks: requests,
@@ -184,6 +189,7 @@ export function registerAttack(program: Command): void {
         if (report.verifier.maxCleanLogitDifference !== null && report.verifier.maxCleanLogitDifference > 1e-3) {
           progress.log(`rampart: warning: the verifier (${report.verifier.source}) and the attacked model differ by up to ${report.verifier.maxCleanLogitDifference.toExponential(2)} in clean logits; is the ONNX file stale?`);
         }
+        const diagnostics = await diagnoseAttackRun({ model: attacked, data, report, seed: flags.seed });
         const result: AttackResult = {
           schemaVersion: 1,
           tool: { name: 'rampart', version: toolVersion() },
@@ -198,6 +204,7 @@ export function registerAttack(program: Command): void {
           clean: report.clean,
           attacks: report.attacks,
           worstCase: report.worstCase,
+          diagnostics,
           metrics: { cleanAccuracy: report.clean.accuracy, worstCase: report.worstCase.map((w) => ({ epsilon: w.epsilon, robustAccuracy: w.robustAccuracy })) },
           timing: { seconds: report.seconds, samplesPerSecond: report.clean.count / Math.max(report.seconds, 1e-9) },
         };
@@ -214,7 +221,7 @@ export function registerAttack(program: Command): void {
         }
         if (flags.out) writeResultFile(flags.out, result);
         if (flags.json) printJson(result);
-        else process.stdout.write(humanReport(result, report, flags));
+        else process.stdout.write(humanReport(result, report, flags) + describeFlags(diagnostics).join('\n') + '\n');
       } finally {
         verifier?.dispose();
         model.dispose();
