@@ -219,7 +219,7 @@ function exampleCard(item: GalleryItem): string {
   const label = item.label ?? '?';
   const img = (src: string, alt: string, caption: string) => `<figure><img src="${src}" alt="${escapeHtml(alt)}"><figcaption>${escapeHtml(caption)}</figcaption></figure>`;
   return `<div class="example">
-<div class="imgs">${img(original, `original, label ${label}`, 'original')}${img(perturbed, `${item.kind}, predicted ${item.perturbedPrediction ?? '?'}`, item.kind)}${difference ? img(difference, 'amplified difference', computed ? `difference ×${computed.factor.toFixed(1)}` : 'difference') : ''}</div>
+<div class="imgs">${img(original, `original, label ${label}`, 'original')}${img(perturbed, `${item.kind}, predicted ${item.perturbedPrediction ?? '?'}`, item.kind)}${difference ? img(difference, 'amplified difference', computed ? `difference ×${computed.factor.toFixed(1)}` : item.differenceFactor !== null ? `|difference| ×${Number(item.differenceFactor.toPrecision(2))}` : 'difference') : ''}</div>
 <p>${escapeHtml(item.caption)}</p>
 <p>label <strong>${escapeHtml(label)}</strong> · original → ${escapeHtml(conf(item.originalPrediction, item.originalConfidence))} · ${escapeHtml(item.kind)} → <strong>${escapeHtml(conf(item.perturbedPrediction, item.perturbedConfidence))}</strong></p>
 </div>`;
@@ -232,7 +232,7 @@ function gallerySection(view: ReportView): Section | null {
   return {
     id: 'gallery',
     title: 'Examples',
-    html: `<p class="note">Original, perturbed, and their difference amplified around mid-gray (gray = unchanged); predictions with their softmax confidence.</p><div class="gallery">${cards.join('\n')}</div>`,
+    html: `<p class="note">Original, perturbed, and their difference amplified so that small changes are visible (the factor is under each image); predictions with their softmax confidence.</p><div class="gallery">${cards.join('\n')}</div>`,
   };
 }
 

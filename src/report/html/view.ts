@@ -11,6 +11,8 @@
  * view.robustness?.worstCase; // [{ norm: 'linf', epsilon: 0.1, robustAccuracy: 0.57, ... }, ...]
  */
 
+import type { AuditResults, SectionResult } from '../audit/results.js';
+
 /** An image in a result: a PNG data URI / base64 PNG, or float pixels in [0, 1] laid out HWC. */
 export type ImageRef = string | { shape: number[]; values: number[] };
 
@@ -71,6 +73,8 @@ export interface GalleryItem {
   original: ImageRef;
   perturbed: ImageRef;
   difference: ImageRef | null;
+  /** Amplification of a difference image given by the result (null: computed here, or unknown). */
+  differenceFactor: number | null;
   originalPrediction: number | string | null;
   originalConfidence: number | null;
   perturbedPrediction: number | string | null;
@@ -376,6 +380,7 @@ function readGallery(items: Json[]): GalleryItem[] {
       original,
       perturbed,
       difference: imageRef(g.difference),
+      differenceFactor: num(g.amplification),
       originalPrediction: labelOf(before.label ?? before.class ?? g.originalPrediction),
       originalConfidence: num(before.confidence) ?? num(g.originalConfidence),
       perturbedPrediction: labelOf(after.label ?? after.class ?? g.perturbedPrediction),
@@ -454,8 +459,173 @@ function readClean(root: Json, found: Found): ReportView['clean'] {
   return { accuracy, count: (direct ? num(direct.count) : null) ?? num(isObject(root.data) ? root.data.count : null) };
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// The audit's results.json (src/report/audit/results.ts), read section by section
+// ---------------------------------------------------------------------------------------------------------------
+
+const galleryUri = (image: { dataUri?: string } | undefined): ImageRef | null => (image && typeof image.dataUri === 'string' ? image.dataUri : null);
+
+function fromAudit(results: AuditResults): ReportView {
+  const m = results.manifest;
+  const ordered: SectionResult[] = (results.sectionOrder ?? Object.keys(results.sections ?? {})).map((id) => results.sections[id]).filter((x): x is SectionResult => Boolean(x));
+  const methods: MethodNote[] = [];
+  const warnings: ReportWarning[] = [];
+  const seen = new Set<string>();
+  const warn = (section: string, message: string) => {
+    if (seen.has(`${section}\u0000${message}`)) return;
+    seen.add(`${section}\u0000${message}`);
+    warnings.push({ section, message });
+  };
+  for (const w of results.warnings ?? []) warn(w.section ?? 'audit', w.message);
+  const view: ReportView = {
+    meta: {
+      tool: m?.tool?.name ?? 'rampart',
+      version: m?.tool?.version ?? null,
+      command: m?.command ?? null,
+      model: m?.model?.spec ?? null,
+      modelSha256: m?.model?.sha256 ?? null,
+      data: m?.data?.spec ?? null,
+      count: m?.data?.count ?? null,
+      seed: m?.seed ?? null,
+      seconds: m?.totalSeconds ?? null,
+      createdAt: m?.finishedAt ?? m?.startedAt ?? null,
+    },
+    clean: null,
+    robustness: null,
+    certified: null,
+    corruption: null,
+    stability: null,
+    ood: null,
+    calibration: null,
+    gallery: [],
+    warnings,
+    sweep: null,
+    methods,
+  };
+  const robustPoints: RobustnessPoint[] = [];
+  const worstCase: WorstCasePoint[] = [];
+  const certified: CertifiedPoint[] = [];
+  const oodEntries: OodEntry[] = [];
+  for (const section of ordered) {
+    for (const w of section.warnings ?? []) warn(section.id, w.message);
+    if (section.status !== 'ok' || !section.metrics) {
+      methods.push({ section: section.id, method: section.method, params: { status: section.status, reason: section.reason ?? null } });
+      if (section.status === 'failed') warn(section.id, `section failed: ${section.reason ?? 'no reason given'}`);
+      continue;
+    }
+    methods.push({ section: section.id, method: section.method, params: section.parameters });
+    switch (section.type) {
+      case 'clean':
+        view.clean = { accuracy: section.metrics.cleanAccuracy, count: section.metrics.count };
+        break;
+      case 'robustness':
+        for (const threat of section.metrics.threats) {
+          for (const attack of threat.attacks) {
+            for (const r of attack.results) {
+              robustPoints.push({ attack: attack.id, norm: threat.norm, epsilon: r.epsilon, robustAccuracy: r.robustAccuracy, attackSuccessRate: r.attackSuccessRate, invalid: r.invalid });
+            }
+          }
+          for (const w of threat.worstCase) worstCase.push({ norm: threat.norm, epsilon: w.epsilon, robustAccuracy: w.robustAccuracy, attackSuccessRate: w.attackSuccessRate });
+        }
+        break;
+      case 'corruptions': {
+        const c = section.metrics;
+        view.corruption = {
+          suite: c.suite,
+          cells: c.cells.filter((x) => x.corruption !== 'identity').map((x) => ({ corruption: x.corruption, family: x.family, severity: x.severity, accuracy: x.accuracy, error: x.error })),
+          corruptionMeans: c.corruptions.filter((x) => x.id !== 'identity').map((x) => ({ corruption: x.id, family: x.family, meanAccuracy: x.meanAccuracy, ce: x.ce })),
+          families: c.families.map((f) => ({ family: f.family, meanError: f.meanError })),
+          meanAccuracy: c.corruptionAccuracy,
+          meanError: c.meanError,
+          mCE: c.mCE,
+          relativeMCE: c.relativeMCE,
+        };
+        break;
+      }
+      case 'ood':
+        for (const set of section.metrics.sets) {
+          if (set.status !== 'ok') {
+            warn(section.id, `OOD set ${set.set} ${set.status}: ${set.reason ?? ''}`.trim());
+            continue;
+          }
+          for (const score of set.scores) {
+            oodEntries.push({ set: set.set, spec: set.spec, score: score.score, auroc: score.auroc, auprIn: score.auprIn, auprOut: score.auprOut, fprAt95Tpr: score.fpr95, roc: score.roc?.length ? score.roc : null });
+          }
+        }
+        // The primary score first, so it heads the scorecard and the gates' default.
+        oodEntries.sort((a, b) => Number(b.score === section.metrics!.primaryScore) - Number(a.score === section.metrics!.primaryScore));
+        break;
+      case 'calibration': {
+        const c = section.metrics;
+        view.calibration = {
+          accuracy: c.uncalibrated.accuracy,
+          ece: c.ece,
+          mce: c.uncalibrated.mce,
+          brier: c.uncalibrated.brier,
+          nll: c.uncalibrated.nll,
+          bins: c.uncalibrated.reliability,
+          temperature: c.temperature,
+          calibratedEce: c.calibrated.ece,
+          calibratedBins: c.calibrated.reliability,
+        };
+        break;
+      }
+      case 'stability':
+        view.stability = {
+          sequences: section.metrics.sequences.map((q) => ({ sequence: q.id, flipProbability: q.flipProbability, flipRate: q.flipRate })),
+          meanFlipProbability: section.metrics.meanFlipProbability,
+          mFR: section.metrics.mFR,
+        };
+        break;
+      case 'certification': {
+        const c = section.metrics;
+        for (const p of c.certifiedAccuracy) certified.push({ method: c.certificationMethod, norm: c.norm, epsilon: p.epsilon, certifiedAccuracy: p.certifiedAccuracy, abstained: c.abstentionRate ?? null });
+        if (c.abstentionRate) warn(section.id, `${c.certificationMethod}: the smoothed classifier abstained on ${(c.abstentionRate * 100).toFixed(1)}% of the samples (counted as not certified).`);
+        break;
+      }
+      case 'validation':
+        for (const check of section.metrics.checks) {
+          if (check.outcome === 'warn' || check.outcome === 'fail') warn(section.id, `${check.title} (${check.outcome}): ${check.message}`);
+        }
+        break;
+      default:
+        break; // a section type this reader does not know: ignored, as the results contract asks
+    }
+  }
+  if (robustPoints.length || worstCase.length) view.robustness = { points: robustPoints, worstCase };
+  for (const p of robustPoints) if (p.invalid > 0) warn('robustness', `${p.attack} (${p.norm}, ε = ${p.epsilon}): ${p.invalid} invalid proposals rejected by the harness (counted as failures).`);
+  if (certified.length) view.certified = { points: certified };
+  if (oodEntries.length) view.ood = { entries: oodEntries };
+  // A sweep attached to the audit (not part of the audit contract yet, but rendered when present).
+  const extra = (results as unknown as Json).sweep;
+  if (isObject(extra) && isSweep(extra)) view.sweep = readSweep([extra]);
+  if (!view.clean && results.summary?.cleanAccuracy != null) view.clean = { accuracy: results.summary.cleanAccuracy, count: null };
+  view.gallery = (results.gallery ?? []).flatMap((g): GalleryItem[] => {
+    const original = galleryUri(g.original);
+    const perturbed = galleryUri(g.perturbed);
+    if (!original || !perturbed) return [];
+    return [
+      {
+        kind: g.kind === 'corruption' ? 'corrupted' : g.kind,
+        caption: g.description,
+        label: g.trueLabel,
+        original,
+        perturbed,
+        difference: galleryUri(g.difference),
+        differenceFactor: g.amplification ?? null,
+        originalPrediction: g.originalPrediction?.label ?? null,
+        originalConfidence: g.originalPrediction?.confidence ?? null,
+        perturbedPrediction: g.perturbedPrediction?.label ?? null,
+        perturbedConfidence: g.perturbedPrediction?.confidence ?? null,
+      },
+    ];
+  });
+  return view;
+}
+
 /** Reads a results JSON (an audit results.json or one command's result) into the report view. */
 export function toReportView(results: unknown): ReportView {
+  if (isObject(results) && results.kind === 'rampart-audit' && isObject(results.sections)) return fromAudit(results as unknown as AuditResults);
   const root = isObject(results) ? results : {};
   const found: Found = { attacks: [], corruptions: [], stability: [], calibration: [], ood: [], certified: [], sweeps: [], gallery: [], warnings: [] };
   // The envelope's own `metrics` summary of an attack result repeats the worst case: skip it, read the sections.
