@@ -30,6 +30,8 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import YAML from 'yaml';
 import { RampartError } from '../../errors.js';
+import { attackRegistry } from '../../attacks/builtin.js';
+import { corruptionRegistry } from '../../corruptions/builtin.js';
 
 const norm = z.enum(['linf', 'l2', 'l1', 'l0']);
 /** Samples a section uses (the first N of the data; null = all). */
@@ -258,6 +260,17 @@ function epsilonIssues(section: z.output<typeof sectionConfigSchema>): { path: (
   if (section.type === 'robustness' && section.preset && section.attacks) {
     issues.push({ path: ['attacks'], message: 'give either preset or attacks, not both' });
   }
+  if (section.type === 'robustness') {
+    section.attacks?.forEach((a, i) => {
+      if (!attackRegistry.has(a.id)) issues.push({ path: ['attacks', i, 'id'], message: `unknown attack "${a.id}"; available: ${attackRegistry.ids().join(', ')}` });
+    });
+  }
+  if (section.type === 'corruptions' && section.corruptions) {
+    const known = corruptionRegistry.listBySuite(section.suite).map((c) => c.id);
+    section.corruptions.forEach((id, i) => {
+      if (!known.includes(id)) issues.push({ path: ['corruptions', i], message: `"${id}" is not a corruption of suite ${section.suite} (${known.join(', ')})` });
+    });
+  }
   if (section.type === 'ood' && !section.scores.includes(section.primaryScore)) {
     issues.push({ path: ['primaryScore'], message: `primaryScore "${section.primaryScore}" must be one of scores (${section.scores.join(', ')})` });
   }
@@ -304,10 +317,21 @@ function titleOf(section: z.output<typeof sectionConfigSchema>): string {
 export function resolveAuditConfig(input: unknown, source = 'the audit config'): AuditConfig {
   const parsed = auditConfigSchema.safeParse(input ?? {});
   if (!parsed.success) {
-    const problems = formatIssues(parsed.error);
+    // zod skips the cross-field checks (ε ranges) when any field fails; run them on every section that parses
+    // by itself, so one run reports every problem.
+    const problems = [...new Set([...formatIssues(parsed.error), ...sectionLevelProblems(input)])];
     throw new RampartError('BAD_OPTION', `${source} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n  ${problems.join('\n  ')}`, { problems });
   }
   return resolve(parsed.data);
+}
+
+function sectionLevelProblems(input: unknown): string[] {
+  const sections = (input as { sections?: unknown })?.sections;
+  if (!Array.isArray(sections)) return [];
+  return sections.flatMap((raw, index) => {
+    const parsed = sectionConfigSchema.safeParse(raw);
+    return parsed.success ? epsilonIssues(parsed.data).map(({ path, message }) => `${formatKeyPath(['sections', index, ...path])}: ${message}`) : [];
+  });
 }
 
 /** Parses YAML (a superset of JSON) text, then validates it. */
