@@ -3,3 +3,5 @@ export { threatModel, threatModelSchema, goalSchema, norms, targetSelections, un
 export type { Norm, Goal, TargetSelection, ThreatModel, ThreatModelInput } from './threat-model.js';
 export { normOps, projectToThreat, clipToBounds, distances, projectRowsL1, keepTopRows } from './norms.js';
 export type { NormOps } from './norms.js';
+export { featureConstraints, featureConstraintsSchema, projectToConstraints, constraintViolations } from './feature-constraints.js';
+export type { FeatureConstraints, FeatureConstraintsInput, ProjectionLimits, ConstraintViolation } from './feature-constraints.js';

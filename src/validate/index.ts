@@ -16,3 +16,5 @@ export { runDiagnostics, diagnoseAttackRun, describeFlags, firstSamples } from '
 export type { RunDiagnosticsOptions } from './diagnostics/run.js';
 export { unboundedEpsilon } from './diagnostics/large-epsilon.js';
 export { arrayDataset, selectDataset } from './memory-dataset.js';
+export { withFeatureConstraints } from './constrained-attack.js';
+export { trainTabularClassifier } from './tabular-training.js';
