@@ -18,3 +18,4 @@ export { unboundedEpsilon } from './diagnostics/large-epsilon.js';
 export { arrayDataset, selectDataset } from './memory-dataset.js';
 export { withFeatureConstraints } from './constrained-attack.js';
 export { trainTabularClassifier } from './tabular-training.js';
+export * from './sensitivity/index.js';
