@@ -3,3 +3,8 @@ export * from './statistics.js';
 export * from './noise.js';
 export * from './smoothing-classifier.js';
 export * from './smoothing.js';
+export * from './bounds/index.js';
+export * from './ibp.js';
+export * from './crown.js';
+export * from './alpha-crown.js';
+export * from './training-bounds.js';
