@@ -8,3 +8,4 @@ export * from './ibp.js';
 export * from './crown.js';
 export * from './alpha-crown.js';
 export * from './training-bounds.js';
+export * from './certified-accuracy.js';
