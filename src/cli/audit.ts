@@ -3,14 +3,16 @@
  * config) over a model and data and writes `results.json`, `card.md` and `index.html` into the output folder;
  * resumes an interrupted audit in the same folder. See docs/audit.md.
  */
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import fs from 'node:fs';
+import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { RampartError } from '../errors.js';
 import { readAuditConfig, resolveAuditConfig, type AuditConfig } from '../report/audit/config.js';
-import { runAudit, CARD_FILE, HTML_FILE, RESULTS_FILE, type AuditEvent, type HtmlRenderer } from '../report/audit/run.js';
+import { runAudit, CARD_FILE, HTML_FILE, RESULTS_FILE, type AuditEvent } from '../report/audit/run.js';
 import type { AuditResults, SectionResult } from '../report/audit/results.js';
+import { renderReport } from '../report/html/index.js';
+import { evaluateGates, formatGateTable, parseGate } from '../report/gate.js';
+import { gateJunitXml } from '../report/junit.js';
 import { globalFlags, parseInteger, startBackend } from './common.js';
 import { createProgress } from './progress.js';
 
@@ -23,7 +25,13 @@ interface AuditFlags {
   limit?: number;
   fresh?: boolean;
   layout: 'auto' | 'nchw' | 'nhwc';
+  require: string[];
 }
+
+/** JUnit XML of the gates, written when --require is given. */
+export const JUNIT_FILE = 'junit.xml';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** Default output folder of `rampart audit`. */
 export const DEFAULT_AUDIT_DIR = 'rampart-audit';
@@ -46,18 +54,6 @@ export function auditConfigFromFlags(flags: Pick<AuditFlags, 'model' | 'data' | 
   return { config, source: flags.config ?? 'default' };
 }
 
-/**
- * The HTML hook: the report renderer (src/report/html, `renderReport(results)`) is loaded at run time when it
- * is part of this build; without it, no index.html is written and the summary says so.
- */
-async function loadHtmlRenderer(): Promise<HtmlRenderer | undefined> {
-  const file = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'report', 'html', 'index.js');
-  if (!fs.existsSync(file)) return undefined;
-  const module = (await import(pathToFileURL(file).href)) as { renderReport?: (results: unknown) => string };
-  const render = module.renderReport;
-  return render ? (results) => render(results) : undefined;
-}
-
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`);
 
 function headline(section: SectionResult): string {
@@ -78,7 +74,11 @@ function headline(section: SectionResult): string {
     case 'certification':
       return section.metrics.certifiedAccuracy.map((p) => `r ${p.epsilon}: ${pct(p.certifiedAccuracy)}`).join(', ');
     case 'validation':
-      return section.metrics.checks.map((c) => `${c.id}: ${c.outcome}`).join(', ');
+      return (['pass', 'warn', 'fail', 'skipped'] as const)
+        .map((o) => [o, section.metrics!.checks.filter((c) => c.outcome === o)] as const)
+        .filter(([, list]) => list.length > 0)
+        .map(([o, list]) => (o === 'pass' ? `${list.length} pass` : `${o}: ${list.map((c) => c.id).join(', ')}`))
+        .join('; ');
   }
 }
 
@@ -104,10 +104,12 @@ export function registerAudit(program: Command): void {
     .option('--seed <n>', 'seed of every random choice (overrides the config)', parseInteger('--seed', 0))
     .option('--limit <n>', 'cap every section at n samples (quick runs)', parseInteger('--limit', 1))
     .option('--fresh', 'ignore an interrupted audit in the output folder and start over')
+    .option('--require <gate>', 'a gate on the results, e.g. "robustAccuracy[linf,0.1] >= 0.8" (repeatable; exit 1 if one fails; writes junit.xml)', collect, [])
     .addOption(new Option('--layout <layout>', 'input layout of an ONNX model (default: detected)').choices(['auto', 'nchw', 'nhwc']).default('auto'))
     .action(async (flags: AuditFlags, command: Command) => {
       // Validate everything before touching the output folder: a bad config writes nothing.
       const { config, source } = auditConfigFromFlags(flags);
+      for (const gate of flags.require) parseGate(gate);
       if (fs.existsSync(flags.out) && !fs.statSync(flags.out).isDirectory()) {
         throw new RampartError('BAD_OPTION', `--out ${flags.out} is a file; give a folder for results.json, card.md and index.html.`);
       }
@@ -115,7 +117,7 @@ export function registerAudit(program: Command): void {
       const { quiet } = globalFlags(command);
       const progress = createProgress('audit', { quiet });
       const say = (line: string) => progress.log(line);
-      const renderHtml = await loadHtmlRenderer();
+      const renderHtml = (results: AuditResults) => renderReport(results);
       const started = performance.now();
       say(`rampart audit: ${config.model} on ${config.data}, ${config.sections.length} sections, seed ${config.seed}, backend ${backend} → ${flags.out}/`);
       const onEvent = (event: AuditEvent) => {
@@ -160,19 +162,23 @@ export function registerAudit(program: Command): void {
         },
       });
       const seconds = (performance.now() - started) / 1000;
-      const written = [RESULTS_FILE, CARD_FILE, ...(renderHtml ? [HTML_FILE] : [])].map((f) => path.join(flags.out, f));
+      const gates = flags.require.length ? evaluateGates(results, flags.require) : null;
+      if (gates) fs.writeFileSync(path.join(flags.out, JUNIT_FILE), gateJunitXml(gates, { name: 'rampart audit', source: path.join(flags.out, RESULTS_FILE), timestamp: results.manifest.finishedAt ?? undefined }));
+      const written = [RESULTS_FILE, CARD_FILE, HTML_FILE, ...(gates ? [JUNIT_FILE] : [])].map((f) => path.join(flags.out, f));
       process.stdout.write(
         [
           summaryTable(results),
           '',
           `total time ${seconds.toFixed(1)} s (${(seconds / 60).toFixed(1)} min)`,
-          `wrote      ${written.join(', ')}${renderHtml ? '' : ' (no HTML renderer in this build: index.html not written)'}`,
+          `wrote      ${written.join(', ')}`,
           ...(results.warnings.length ? [`warnings   ${results.warnings.length} (see card.md)`] : []),
+          ...(gates ? ['', formatGateTable(gates).trimEnd()] : []),
         ].join('\n') + '\n',
       );
       const failed = results.sectionOrder.filter((id) => results.sections[id]?.status === 'failed');
       if (failed.length > 0) {
         throw new RampartError('INTERNAL', `${failed.length} section${failed.length === 1 ? '' : 's'} failed (${failed.join(', ')}); the reasons are in ${path.join(flags.out, RESULTS_FILE)} and card.md.`);
       }
+      if (gates && !gates.passed) throw new RampartError('GATE_FAILED', `${gates.failed} of ${gates.gates.length} gates failed (see the table above and ${path.join(flags.out, JUNIT_FILE)}).`);
     });
 }

@@ -57,7 +57,7 @@ describe('rampart audit (tiny suite)', () => {
 
   beforeAll(() => {
     fs.writeFileSync(config, TINY_SUITE);
-    run = runCli(['audit', '--config', config, '--out', outA]);
+    run = runCli(['audit', '--config', config, '--out', outA, '--require', 'cleanAccuracy >= 0.5', '--require', 'robustAccuracy[linf,0.3] <= 1']);
     results = JSON.parse(fs.readFileSync(path.join(outA, 'results.json'), 'utf8')) as AuditResults;
   }, 120_000);
 
@@ -104,6 +104,10 @@ describe('rampart audit (tiny suite)', () => {
     expect(run.stderr).toMatch(/\[1\/7\] clean: ok/);
     expect(run.stdout).toMatch(/^section\s+status/m);
     expect(run.stdout).toMatch(/total time \d+\.\d s/);
+    // gates: the table on stdout and junit.xml beside the results; the HTML report beside them too
+    expect(run.stdout).toMatch(/all 2 gates passed/);
+    expect(fs.readFileSync(path.join(outA, 'junit.xml'), 'utf8')).toMatch(/<testsuite[^>]*tests="2"[^>]*failures="0"/);
+    expect(fs.readFileSync(path.join(outA, 'index.html'), 'utf8')).toMatch(/<html/i);
   });
 
   it('a section whose capability is missing is skipped with a reason, never given numbers', () => {
@@ -145,10 +149,12 @@ describe('rampart audit (tiny suite)', () => {
     if (results.sections.crown.status === 'skipped') expect(card).toMatch(/Section \*\*crown\*\* skipped/);
   });
 
-  it('same command and seed give the same metrics and images', () => {
+  it('same command and seed give the same metrics and images (and a failing gate exits 1)', () => {
     const outB = path.join(dir, 'b');
-    const again = runCli(['audit', '--config', config, '--out', outB]);
-    expect(again.status, again.stderr).toBe(0);
+    const again = runCli(['audit', '--config', config, '--out', outB, '--require', 'cleanAccuracy >= 1.01']);
+    expect(again.status, again.stderr).toBe(1);
+    expect(again.stdout).toMatch(/1 of 1 gates failed/);
+    expect(fs.readFileSync(path.join(outB, 'junit.xml'), 'utf8')).toMatch(/<failure/);
     const second = expectValidResultsFile(path.join(outB, 'results.json')) as AuditResults;
     expect(timeless(second)).toEqual(timeless(results));
     expect(second.manifest.data.sha256).toBe(results.manifest.data.sha256);

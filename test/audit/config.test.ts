@@ -150,6 +150,9 @@ describe('rampart audit with a bad config', () => {
     expect(missing.stderr).toMatch(/does not exist/);
     const seed = runCli(['audit', '--seed', '-1', '--out', out]);
     expect(seed.status).toBe(2);
+    const gate = runCli(['audit', '--require', 'cleanAccuracy >=', '--out', out]);
+    expect(gate.status).toBe(2);
+    expect(gate.stderr).toMatch(/gate "cleanAccuracy >="/);
     expect(fs.existsSync(out)).toBe(false);
   });
 });

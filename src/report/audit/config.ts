@@ -153,10 +153,12 @@ export const validationSectionSchema = z
   .object({
     type: z.literal('validation'),
     ...common,
-    samples: samples(50),
+    samples: samples(20),
     checks: z.array(z.enum(['gradient-masking', 'binarization'])).min(1).default(['gradient-masking', 'binarization']),
-    norm: norm.default('linf'),
+    norm: z.enum(['linf', 'l2']).default('linf'),
     epsilon: z.number().default(0.1),
+    /** The attack whose evaluation is checked (run unchanged on the binarized model and by the diagnostics). */
+    attack: attackSpecSchema.default({ id: 'pgd', options: { steps: 20 } }),
   })
   .strict();
 
@@ -187,9 +189,9 @@ export const DEFAULT_SECTIONS: SectionConfigInput[] = [
   { type: 'ood', sets: ['noise', 'fashion-mnist'], samples: 500 },
   { type: 'calibration', samples: 1000 },
   { type: 'stability', samples: 100 },
-  { type: 'certification', id: 'smoothing', method: 'randomized-smoothing', norm: 'l2', sigma: 0.25, epsilons: [0.25, 0.5, 0.75, 1], samples: 50 },
+  { type: 'certification', id: 'smoothing', method: 'randomized-smoothing', norm: 'l2', sigma: 0.25, n0: 100, n: 1000, alpha: 0.001, epsilons: [0.25, 0.5], samples: 50 },
   { type: 'certification', id: 'crown', method: 'crown', norm: 'linf', epsilons: [0.01, 0.02, 0.05, 0.1], samples: 100 },
-  { type: 'validation', samples: 50 },
+  { type: 'validation', samples: 20 },
 ];
 
 export const auditConfigSchema = z
@@ -256,7 +258,11 @@ function epsilonIssues(section: z.output<typeof sectionConfigSchema>): { path: (
     if (section.method !== 'randomized-smoothing' && n !== 'linf') issues.push({ path: ['norm'], message: `${section.method} in the audit certifies L∞ boxes; set norm: linf (got ${n})` });
     section.epsilons.forEach((e, i) => check(e, n, ['epsilons', i]));
   }
-  if (section.type === 'validation') check(section.epsilon, section.norm, ['epsilon']);
+  if (section.type === 'validation') {
+    check(section.epsilon, section.norm, ['epsilon']);
+    if (!(section.epsilon > 0)) issues.push({ path: ['epsilon'], message: 'the validity checks need an ε > 0' });
+    if (!attackRegistry.has(section.attack.id)) issues.push({ path: ['attack', 'id'], message: `unknown attack "${section.attack.id}"; available: ${attackRegistry.ids().join(', ')}` });
+  }
   if (section.type === 'robustness' && section.preset && section.attacks) {
     issues.push({ path: ['attacks'], message: 'give either preset or attacks, not both' });
   }

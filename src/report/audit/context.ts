@@ -14,6 +14,8 @@ export interface AuditContext {
   modelSpec: string;
   /** ONNX twin of a TF.js model (built-in models), for the attack harness's independent verifier. */
   onnxTwin?: string;
+  /** An ONNX file computing the model: the twin of a TF.js model, or the model file itself (smoothing fast path). */
+  onnxFile?: string;
   /** The audited data (at most the largest sample count any section needs). */
   data: LoadedData;
   dataSpec: string;

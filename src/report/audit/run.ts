@@ -55,10 +55,7 @@ export interface RunAuditOptions {
   onEvent?: (event: AuditEvent) => void;
   /** Called after each section's results are written (the CLI's test hook uses it). */
   afterSection?: (id: string, results: AuditResults) => void;
-  /**
-   * HTML hook: the report engineer's `renderReport` (src/report/html). TODO(report-html): when undefined, no
-   * index.html is written; the CLI passes the renderer.
-   */
+  /** Renders index.html (the CLI passes `renderReport` from src/report/html); when undefined, none is written. */
   renderHtml?: HtmlRenderer;
 }
 
@@ -209,6 +206,7 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditResults> 
         model,
         modelSpec: config.model,
         onnxTwin: onnxTwin && fs.existsSync(onnxTwin) ? onnxTwin : undefined,
+        onnxFile: resolved.kind === 'onnx' ? resolved.file : onnxTwin && fs.existsSync(onnxTwin) ? onnxTwin : undefined,
         data,
         dataSpec: dataset.spec,
         config,
