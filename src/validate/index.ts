@@ -19,3 +19,8 @@ export { arrayDataset, selectDataset } from './memory-dataset.js';
 export { withFeatureConstraints } from './constrained-attack.js';
 export { trainTabularClassifier } from './tabular-training.js';
 export * from './sensitivity/index.js';
+export * from './explain/index.js';
+export { cleverScores, cleverOptionsSchema, sampleBall } from './clever.js';
+export type { CleverOptions, CleverReport, CleverSample, CleverTarget } from './clever.js';
+export { fitReverseWeibull } from './clever-weibull.js';
+export type { ReverseWeibullFit } from './clever-weibull.js';
