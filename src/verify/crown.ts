@@ -30,6 +30,19 @@ export type SplitState = readonly Int8Array[];
 export interface IntermediateBounds {
   readonly lower: Float64Array[];
   readonly upper: Float64Array[];
+  /**
+   * Per hidden layer, linear functions of the input that bound each neuron (lower: lowerA·x + lowerC ≤ z, upper:
+   * z ≤ upperA·x + upperC; A is width × inputSize) over the box they were computed on. They stay valid on every
+   * sub-box, where concretising them costs O(width·inputs) — input splitting reuses a parent's for its children.
+   */
+  readonly linear?: LinearBounds[];
+}
+
+export interface LinearBounds {
+  readonly lowerA: Float64Array;
+  readonly lowerC: Float64Array;
+  readonly upperA: Float64Array;
+  readonly upperC: Float64Array;
 }
 
 export interface SpecBound {
@@ -55,26 +68,48 @@ export function computeIntermediateBounds(
   parent?: IntermediateBounds,
 ): IntermediateBounds {
   const mode = options.intermediate ?? 'auto';
-  if (mode === 'interval') return intervalWithSplits(network, box, splits);
+  if (mode === 'interval') return intervalWithSplits(network, box, splits, parent);
   if (mode === 'forward') return forwardSymbolic(network, box, splits);
   return backwardIntermediate(network, box, splits, parent);
 }
 
 /** Interval bounds with split constraints applied layer by layer. */
-function intervalWithSplits(network: ReluNetwork, box: InputBox, splits?: SplitState): IntermediateBounds {
+function intervalWithSplits(network: ReluNetwork, box: InputBox, splits?: SplitState, parent?: IntermediateBounds): IntermediateBounds {
   const lowerAll: Float64Array[] = [];
   const upperAll: Float64Array[] = [];
   let inLower = box.lower;
   let inUpper = box.upper;
   for (let k = 0; k < network.layers.length - 1; k++) {
     const { lower, upper } = intervalLayer(network, k, inLower, inUpper);
+    if (parent) intersect(lower, upper, parent.lower[k], parent.upper[k]);
+    if (parent?.linear) concretizeInto(parent.linear[k], box, lower, upper);
     applySplits(lower, upper, splits?.[k]);
     lowerAll.push(lower);
     upperAll.push(upper);
     inLower = postLower(lower);
     inUpper = postUpper(upper);
   }
-  return { lower: lowerAll, upper: upperAll };
+  return { lower: lowerAll, upper: upperAll, linear: parent?.linear };
+}
+
+/** Tightens lower/upper with linear bounds concretised over the box. */
+function concretizeInto(linear: LinearBounds, box: InputBox, lower: Float64Array, upper: Float64Array): void {
+  const d = box.lower.length;
+  const xl = box.lower;
+  const xu = box.upper;
+  for (let i = 0; i < lower.length; i++) {
+    const off = i * d;
+    let lo = linear.lowerC[i];
+    let hi = linear.upperC[i];
+    for (let t = 0; t < d; t++) {
+      const a = linear.lowerA[off + t];
+      lo += a > 0 ? a * xl[t] : a * xu[t];
+      const b = linear.upperA[off + t];
+      hi += b > 0 ? b * xu[t] : b * xl[t];
+    }
+    if (lo > lower[i]) lower[i] = lo;
+    if (hi < upper[i]) upper[i] = hi;
+  }
 }
 
 function intervalLayer(network: ReluNetwork, k: number, inLower: Float64Array, inUpper: Float64Array): { lower: Float64Array; upper: Float64Array } {
@@ -101,6 +136,13 @@ function intervalLayer(network: ReluNetwork, k: number, inLower: Float64Array, i
     upper[i] = hi;
   }
   return { lower, upper };
+}
+
+function intersect(lower: Float64Array, upper: Float64Array, pl: Float64Array, pu: Float64Array): void {
+  for (let i = 0; i < lower.length; i++) {
+    if (pl[i] > lower[i]) lower[i] = pl[i];
+    if (pu[i] < upper[i]) upper[i] = pu[i];
+  }
 }
 
 function applySplits(lower: Float64Array, upper: Float64Array, split: Int8Array | undefined): void {
@@ -229,47 +271,72 @@ function forwardSymbolic(network: ReluNetwork, box: InputBox, splits?: SplitStat
 function backwardIntermediate(network: ReluNetwork, box: InputBox, splits?: SplitState, parent?: IntermediateBounds): IntermediateBounds {
   const lowerAll: Float64Array[] = [];
   const upperAll: Float64Array[] = [];
+  const linearAll: LinearBounds[] = [];
+  const d = network.inputSize;
   let inLower = box.lower;
   let inUpper = box.upper;
   for (let k = 0; k < network.layers.length - 1; k++) {
     const { lower, upper } = intervalLayer(network, k, inLower, inUpper);
-    if (parent) {
-      // Bounds of an enclosing domain stay valid on this one.
-      const pl = parent.lower[k];
-      const pu = parent.upper[k];
-      for (let i = 0; i < lower.length; i++) {
-        if (pl[i] > lower[i]) lower[i] = pl[i];
-        if (pu[i] < upper[i]) upper[i] = pu[i];
-      }
-    }
+    // Bounds of an enclosing domain stay valid on this one.
+    if (parent) intersect(lower, upper, parent.lower[k], parent.upper[k]);
+    if (parent?.linear) concretizeInto(parent.linear[k], box, lower, upper);
     applySplits(lower, upper, splits?.[k]);
-    if (k > 0) {
+    const width = lower.length;
+    // Linear bounds: constants by default (the concrete bounds), exact for layer 0, CROWN rows for unstable neurons.
+    const linear: LinearBounds = { lowerA: new Float64Array(width * d), lowerC: lower.slice(), upperA: new Float64Array(width * d), upperC: upper.slice() };
+    if (k === 0) {
+      const layer = network.layers[0];
+      if (layer.inSize === d) {
+        linear.lowerA.set(layer.weights);
+        linear.upperA.set(layer.weights);
+        linear.lowerC.set(layer.bias);
+        linear.upperC.set(layer.bias);
+      }
+    } else {
       const unstable: number[] = [];
-      for (let i = 0; i < lower.length; i++) if (lower[i] < 0 && upper[i] > 0) unstable.push(i);
+      for (let i = 0; i < width; i++) if (lower[i] < 0 && upper[i] > 0) unstable.push(i);
       if (unstable.length > 0) {
-        const m = network.layers[k].outSize;
-        const rows = new Float64Array(2 * unstable.length * m);
+        const rows = new Float64Array(2 * unstable.length * width);
         unstable.forEach((i, r) => {
-          rows[r * m + i] = 1;
-          rows[(unstable.length + r) * m + i] = -1;
+          rows[r * width + i] = 1;
+          rows[(unstable.length + r) * width + i] = -1;
         });
         const partial = { lower: lowerAll, upper: upperAll };
         const bound = backwardLower(network, box, partial, splits, k, rows, 2 * unstable.length, false);
+        const coefficients = bound.inputCoefficients;
         unstable.forEach((i, r) => {
           const lo = bound.lower[r];
           const hi = -bound.lower[unstable.length + r];
           if (lo > lower[i]) lower[i] = lo;
           if (hi < upper[i]) upper[i] = hi;
+          // Recover each row's constant from its concretised value: c = bound − Σ min(a·xl, a·xu).
+          const offL = r * d;
+          const offU = (unstable.length + r) * d;
+          let cl = lo;
+          let cu = -hi; // the row bounded −z from below
+          for (let t = 0; t < d; t++) {
+            const a = coefficients[offL + t];
+            cl -= a > 0 ? a * box.lower[t] : a * box.upper[t];
+            const b = coefficients[offU + t];
+            cu -= b > 0 ? b * box.lower[t] : b * box.upper[t];
+          }
+          for (let t = 0; t < d; t++) {
+            linear.lowerA[i * d + t] = coefficients[offL + t];
+            linear.upperA[i * d + t] = -coefficients[offU + t];
+          }
+          linear.lowerC[i] = cl;
+          linear.upperC[i] = -cu;
         });
         applySplits(lower, upper, splits?.[k]);
       }
     }
+    linearAll.push(linear);
     lowerAll.push(lower);
     upperAll.push(upper);
     inLower = postLower(lower);
     inUpper = postUpper(upper);
   }
-  return { lower: lowerAll, upper: upperAll };
+  return { lower: lowerAll, upper: upperAll, linear: d <= 64 ? linearAll : undefined };
 }
 
 /**
@@ -283,11 +350,87 @@ export function specLowerBounds(
   rows: Float64Array,
   rhs: Float64Array,
   splits?: SplitState,
+  options: { alphaIterations?: number } = {},
 ): SpecBound {
   const count = rhs.length;
   const result = backwardLower(network, box, bounds, splits, network.layers.length - 1, rows, count, true);
   for (let r = 0; r < count; r++) result.lower[r] -= rhs[r];
+  const iterations = options.alphaIterations ?? 0;
+  if (iterations > 0) {
+    const width = network.outputSize;
+    for (let r = 0; r < count; r++) {
+      if (result.lower[r] > 0) continue;
+      const improved = optimizeAlpha(network, box, bounds, rows.subarray(r * width, (r + 1) * width), iterations);
+      if (improved && improved.lower[0] - rhs[r] > result.lower[r]) {
+        result.lower[r] = improved.lower[0] - rhs[r];
+        const d = network.inputSize;
+        result.inputCoefficients.set(improved.inputCoefficients.subarray(0, d), r * d);
+        improved.layerCoefficients.forEach((c, k) => result.layerCoefficients[k].set(c, r * c.length));
+      }
+    }
+  }
   return result;
+}
+
+/**
+ * α-CROWN-lite (Xu et al., "Fast and Complete", ICLR 2021, https://arxiv.org/abs/2011.13824) for one objective
+ * row: the bound is linear in each lower slope α_j ∈ [0, 1] with coefficient ν_j·z̃_j, where ν_j is the
+ * objective's coefficient on the neuron and z̃_j the neuron's value in the relaxed network at the minimising input
+ * corner. Each iteration sets every α_j to the vertex that this linearisation prefers and keeps the best bound.
+ */
+function optimizeAlpha(network: ReluNetwork, box: InputBox, bounds: IntermediateBounds, row: Float64Array, iterations: number): SpecBound | undefined {
+  const hiddenCount = network.layers.length - 1;
+  const alphas = bounds.lower.map((lo, k) => {
+    const a = new Float64Array(lo.length);
+    for (let j = 0; j < lo.length; j++) a[j] = bounds.upper[k][j] > -lo[j] ? 1 : 0;
+    return a;
+  });
+  let best: SpecBound | undefined;
+  let current = backwardLower(network, box, bounds, undefined, hiddenCount, row, 1, true, alphas);
+  const d = network.inputSize;
+  const x = new Float64Array(d);
+  for (let it = 0; it < iterations; it++) {
+    if (!best || current.lower[0] > best.lower[0]) best = current;
+    for (let t = 0; t < d; t++) x[t] = current.inputCoefficients[t] > 0 ? box.lower[t] : box.upper[t];
+    // Relaxed forward pass at x, updating the α's by the sign of ν_j·z̃_j.
+    let h: Float64Array = x;
+    let changed = false;
+    for (let k = 0; k < hiddenCount; k++) {
+      const layer = network.layers[k];
+      const n = layer.inSize;
+      const z = new Float64Array(layer.outSize);
+      for (let i = 0; i < layer.outSize; i++) {
+        let v = layer.bias[i];
+        const off = i * n;
+        for (let j = 0; j < n; j++) v += layer.weights[off + j] * h[j];
+        z[i] = v;
+      }
+      const nu = current.layerCoefficients[k];
+      const lo = bounds.lower[k];
+      const hi = bounds.upper[k];
+      const a = alphas[k];
+      for (let j = 0; j < z.length; j++) {
+        const l = lo[j];
+        const u = hi[j];
+        if (u <= 0) z[j] = 0;
+        else if (l >= 0) continue;
+        else if (nu[j] >= 0) {
+          const want = z[j] > 0 ? 1 : 0;
+          if (want !== a[j]) changed = true;
+          z[j] *= a[j];
+          a[j] = want;
+        } else {
+          const sl = u / (u - l);
+          z[j] = sl * (z[j] - l);
+        }
+      }
+      h = z;
+    }
+    if (!changed) break;
+    current = backwardLower(network, box, bounds, undefined, hiddenCount, row, 1, true, alphas);
+  }
+  if (!best || current.lower[0] > best.lower[0]) best = current;
+  return best;
 }
 
 /**
@@ -303,6 +446,7 @@ function backwardLower(
   rows: Float64Array,
   count: number,
   keepLayerCoefficients: boolean,
+  alphas?: readonly Float64Array[],
 ): SpecBound {
   const constant = new Float64Array(count);
   let lambda = rows;
@@ -345,7 +489,7 @@ function backwardLower(
         // identity
       } else {
         const s = u / (u - l);
-        const alpha = u > -l ? 1 : 0;
+        const alpha = alphas ? alphas[k - 1][j] : u > -l ? 1 : 0;
         for (let r = 0; r < count; r++) {
           const idx = r * n + j;
           const a = next[idx];

@@ -88,35 +88,63 @@ export function falsifyBox(network: ReluNetwork, box: InputBox, conjunction: Out
   starts.push(center);
   for (let r = 0; r < options.restarts; r++) {
     const x = new Float64Array(d);
-    for (let t = 0; t < d; t++) x[t] = box.lower[t] + options.random() * width[t];
+    // Every other start sits on faces of the box (violations often do): each coordinate at a bound with p = 2/3.
+    const onFaces = r % 2 === 1;
+    for (let t = 0; t < d; t++) {
+      const u = options.random();
+      x[t] = !onFaces || u >= 2 / 3 ? box.lower[t] + options.random() * width[t] : u < 1 / 3 ? box.lower[t] : box.upper[t];
+    }
     starts.push(x);
   }
+  const combined = new Float64Array(network.outputSize);
+  const values = new Float64Array(conjunction.constraints.length);
+  const trial = new Float64Array(d);
+  const marginAt = (point: Float64Array, pre: Float64Array[]): number => {
+    const y = pre[pre.length - 1];
+    let worst = -Infinity;
+    conjunction.constraints.forEach((c, k) => {
+      let v = -c.rhs;
+      for (let j = 0; j < y.length; j++) v += c.coefficients[j] * y[j];
+      values[k] = v;
+      if (v > worst) worst = v;
+    });
+    void point;
+    return worst;
+  };
   for (const start of starts) {
     const x = Float64Array.from(start);
-    let step = 0.25;
-    for (let s = 0; s <= options.steps; s++) {
-      const pre = forwardTrace(network, x);
-      const y = pre[pre.length - 1];
-      // The worst constraint drives the step (the max is what must go below zero).
-      let worst = -Infinity;
-      let worstIndex = 0;
-      conjunction.constraints.forEach((c, k) => {
-        let v = -c.rhs;
-        for (let j = 0; j < y.length; j++) v += c.coefficients[j] * y[j];
-        if (v > worst) {
-          worst = v;
-          worstIndex = k;
-        }
-      });
+    let pre = forwardTrace(network, x);
+    let worst = marginAt(x, pre);
+    let step = 0.1;
+    for (let s = 0; s < options.steps; s++) {
       if (worst <= 0 || conjunction.constraints.length === 0) return x;
-      if (s === options.steps) break;
-      const g = gradient(network, pre, conjunction.constraints[worstIndex].coefficients);
+      // Gradient of a soft maximum of the constraint values (the hard max alone makes the others oscillate).
+      const temperature = Math.max(Math.abs(worst) * 0.2, 1e-9);
+      combined.fill(0);
+      conjunction.constraints.forEach((c, k) => {
+        const weight = Math.exp((values[k] - worst) / temperature);
+        for (let j = 0; j < combined.length; j++) combined[j] += weight * c.coefficients[j];
+      });
+      const g = gradient(network, pre, combined);
       for (let t = 0; t < d; t++) {
         const v = x[t] - step * width[t] * Math.sign(g[t]);
-        x[t] = v < box.lower[t] ? box.lower[t] : v > box.upper[t] ? box.upper[t] : v;
+        trial[t] = v < box.lower[t] ? box.lower[t] : v > box.upper[t] ? box.upper[t] : v;
       }
-      step *= 0.85;
+      const trialPre = forwardTrace(network, trial);
+      const trialWorst = marginAt(trial, trialPre);
+      if (trialWorst < worst) {
+        // Accept and grow the step a little; otherwise shrink it and retry from x.
+        x.set(trial);
+        pre = trialPre;
+        worst = trialWorst;
+        step = Math.min(step * 1.2, 0.5);
+      } else {
+        step *= 0.5;
+        marginAt(x, pre); // restore values[] for x
+        if (step < 1e-7) break;
+      }
     }
+    if (worst <= 0) return x;
   }
   return undefined;
 }
