@@ -193,7 +193,8 @@ export function registerValidate(program: Command): void {
           const definition = attackRegistry.get(flags.attack);
           const attacks: AttackRequest[] = [{ id: flags.attack, options }];
           if (flags.attack !== 'fgsm' && attackRegistry.has('fgsm') && definition.requires === 'gradients') attacks.push({ id: 'fgsm' });
-          if (definition.requires === 'gradients' && attackRegistry.has('square')) attacks.push({ id: 'square', options: { queries: 300 } });
+          // a black-box comparison for the masking check: Square (images only, L∞/L2)
+          if (definition.requires === 'gradients' && attackRegistry.has('square') && data.sampleShape.length === 3) attacks.push({ id: 'square', options: { queries: 300 } });
           const report = await runAttacks({ model, data: sample, attacks, norm: flags.norm, epsilons: flags.eps, seed: flags.seed, batchSize: Math.max(1, sample.count) });
           diagnostics = await runDiagnostics({ model, data: sample, report, attack: { id: flags.attack, options }, norm: flags.norm, epsilons: flags.eps, seed: flags.seed, active: flags.diagnostics === 'active' });
         }
