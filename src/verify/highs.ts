@@ -268,8 +268,10 @@ export interface SolveResult {
 export interface SolveSettings {
   /** Wall-clock limit of this run in seconds (HiGHS `time_limit`). */
   readonly timeLimitSeconds: number;
-  /** HiGHS presolve; 'choose' (default) lets HiGHS decide. */
+  /** HiGHS presolve; 'choose' (default) lets HiGHS decide. Re-solves with a new objective are faster without. */
   readonly presolve?: 'on' | 'off' | 'choose';
+  /** HiGHS simplex_strategy: 0 choose (default), 1 serial dual, 4 primal. */
+  readonly simplexStrategy?: 0 | 1 | 4;
 }
 
 /** Default tolerances, stated explicitly so the documentation and the solver cannot drift apart. */
@@ -286,6 +288,7 @@ export class PersistentLinearModel {
   private readonly numConstraints: number;
   private readonly rowOwners: number[];
   private readonly hasIntegers: boolean;
+  private sense: ObjectiveSense;
   private disposed = false;
 
   constructor(
@@ -296,6 +299,7 @@ export class PersistentLinearModel {
     this.numConstraints = linear.constraints.length;
     this.rowOwners = cplexRowOwners(linear);
     this.hasIntegers = linear.hasIntegers;
+    this.sense = linear.sense;
     this.model = highs.createModel({ format: 'lp', data: toCplexLp(linear) });
     try {
       this.model.options.set({ output_flag: false, ...HIGHS_TOLERANCES });
@@ -319,7 +323,11 @@ export class PersistentLinearModel {
     const costs = new Float64Array(this.numVariables);
     for (const { variable, coefficient } of terms) costs[variable] += coefficient;
     this.model.changeColsCost({ kind: 'range', from: 0, to: this.numVariables - 1 }, costs);
-    this.model.changeObjectiveSense(sense === 'minimize' ? this.highs.constants.objectiveSense.minimize : this.highs.constants.objectiveSense.maximize);
+    // Changing the sense invalidates HiGHS's solver state (no warm start); only do it when it changes.
+    if (sense !== this.sense) {
+      this.model.changeObjectiveSense(sense === 'minimize' ? this.highs.constants.objectiveSense.minimize : this.highs.constants.objectiveSense.maximize);
+      this.sense = sense;
+    }
   }
 
   setVariableBounds(variable: number, lower: number, upper: number): void {
@@ -327,7 +335,7 @@ export class PersistentLinearModel {
   }
 
   solve(settings: SolveSettings): SolveResult {
-    this.model.options.set({ time_limit: Math.max(settings.timeLimitSeconds, 1e-3), presolve: settings.presolve ?? 'choose' });
+    this.model.options.set({ time_limit: Math.max(settings.timeLimitSeconds, 1e-3), presolve: settings.presolve ?? 'choose', simplex_strategy: settings.simplexStrategy ?? 0 });
     let modelStatus: number;
     try {
       modelStatus = this.model.run().modelStatus;

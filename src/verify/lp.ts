@@ -23,7 +23,7 @@ import { RampartError } from '../errors.js';
 import type { InputBox, ReluNetwork } from './problem.js';
 import type { LayerBounds } from './interval.js';
 import { dualObjectiveBound, loadHighs, PersistentLinearModel, type LinearTerm } from './highs.js';
-import { encodeNetwork } from './encode-network.js';
+import { encodeNetwork, widenLower, widenUpper } from './encode-network.js';
 
 export const lpTightenOptionsSchema = z
   .object({
@@ -63,6 +63,8 @@ export async function lpTightenBounds(network: ReluNetwork, box: InputBox, bound
   for (let k = 1; k <= last; k++) {
     if (k === last && !settings.outputs) break;
     const current = tightened[k];
+    // One interval step from the already tightened layer k−1 often settles most neurons before any LP.
+    intersectIntervalStep(network, k, tightened[k - 1], current);
     const selected: number[] = [];
     for (let j = 0; j < network.layers[k].outSize; j++) {
       if (k === last || settings.neurons === 'all' || (current.lower[j] < 0 && current.upper[j] > 0)) selected.push(j);
@@ -81,7 +83,7 @@ export async function lpTightenBounds(network: ReluNetwork, box: InputBox, bound
           // Both directions as minimisations: min z, and min −z (= −max z).
           const objective: LinearTerm[] = [{ variable: z, coefficient: sense === 'lower' ? 1 : -1 }];
           persistent.setObjective(objective, 'minimize');
-          const result = persistent.solve({ timeLimitSeconds: remaining });
+          const result = persistent.solve({ timeLimitSeconds: remaining, presolve: 'off', simplexStrategy: 1 });
           if (result.status !== 'optimal' || !result.constraintDuals) continue;
           const bound = dualObjectiveBound(encoding.model, objective, result.constraintDuals);
           if (!Number.isFinite(bound)) continue;
@@ -103,6 +105,30 @@ export async function lpTightenBounds(network: ReluNetwork, box: InputBox, bound
     }
   }
   return tightened;
+}
+
+/** current ∩ interval image of relu(previous) through layer k (in place). */
+function intersectIntervalStep(network: ReluNetwork, k: number, previous: LayerBounds, current: { lower: Float64Array; upper: Float64Array }): void {
+  const layer = network.layers[k];
+  for (let row = 0; row < layer.outSize; row++) {
+    let lo = layer.bias[row];
+    let hi = lo;
+    for (let col = 0; col < layer.inSize; col++) {
+      const w = layer.weights[row * layer.inSize + col];
+      const inLo = Math.max(previous.lower[col], 0);
+      const inHi = Math.max(previous.upper[col], 0);
+      if (w >= 0) {
+        lo += w * inLo;
+        hi += w * inHi;
+      } else {
+        lo += w * inHi;
+        hi += w * inLo;
+      }
+    }
+    // Widened by the encoding slack: this Float64 sum may round either way.
+    current.lower[row] = Math.max(current.lower[row], widenLower(lo));
+    current.upper[row] = Math.min(current.upper[row], widenUpper(hi));
+  }
 }
 
 export const lpMinimiseOptionsSchema = z.object({ timeoutMs: z.number().positive() }).strict();

@@ -35,10 +35,10 @@ export const milpOptionsSchema = z
   .object({
     /** Upper end of the margin t the MILP maximises; reaching it stops the search (any t ≥ 0 is a counterexample). */
     marginCap: z.number().positive().default(1e-3),
-    /** Seeded random samples tried before the MILP (the box centre is always tried). */
+    /** Seeded random samples tried before the MILP, after the box centre; 0 skips sampling entirely. */
     samples: z.number().int().min(0).max(100_000).default(32),
     /** Pre-activation bounds for big-M: interval arithmetic, or interval tightened by the triangle LP. */
-    bounds: z.enum(['interval', 'lp']).default('interval'),
+    bounds: z.enum(['interval', 'lp']).default('lp'),
     /** Fraction of the time budget the LP tightening may use when bounds = 'lp'. */
     boundsBudget: z.number().min(0).max(1).default(0.3),
   })
@@ -56,8 +56,9 @@ function parseOptions(options: unknown): MilpOptions {
   return parsed.data;
 }
 
-/** Seeded sampling: the box centre and `count` uniform points. */
+/** Seeded sampling: the box centre and `count` uniform points (nothing when count = 0). */
 export function sampleForCounterexample(network: ReluNetwork, box: InputBox, conjunction: OutputConjunction, count: number, seed: number): Counterexample | undefined {
+  if (count === 0) return undefined;
   const n = network.inputSize;
   const centre = new Float64Array(n);
   for (let i = 0; i < n; i++) centre[i] = 0.5 * (box.lower[i] + box.upper[i]);
@@ -160,5 +161,5 @@ export function createMilpEngine(options: Partial<MilpOptions> = {}): CaseEngine
   };
 }
 
-/** The MILP engine with default options (interval big-M, margin cap 1e-3, 32 samples). */
+/** The MILP engine with default options (big-M from LP-tightened bounds, margin cap 1e-3, 32 samples). */
 export const milpEngine: CaseEngine = createMilpEngine();

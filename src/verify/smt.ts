@@ -17,7 +17,8 @@
  *
  * Threads: `init()` starts Emscripten worker threads (Z3's `check` runs on one). Node only exits once they are
  * terminated: call `shutdownSmt()` (which awaits z3-solver's `killThreads(em)`) when done — the CLI and tests
- * do. The runtime is loaded once per process; after `shutdownSmt()` the next call loads it again.
+ * do. The runtime is loaded once per process; after `shutdownSmt()` the next call loads it again. After a check
+ * that timed out the engine itself replaces the instance (a cancelled check can leave Z3's wasm state corrupt).
  * Timeout: Z3's `timeout` solver parameter (ms); `unknown` with reason "timeout"/"canceled" maps to `timeout`.
  *
  * @example
@@ -28,7 +29,8 @@ import { z } from 'zod';
 import { init, killThreads } from 'z3-solver';
 import type { Arith, Bool, Context, Model } from 'z3-solver';
 import { RampartError } from '../errors.js';
-import { intervalBounds } from './interval.js';
+import { intervalBounds, type LayerBounds } from './interval.js';
+import { lpTightenBounds } from './lp.js';
 import type { CaseEngine, Counterexample, EngineOptions, InputBox, OutputConjunction, ReluNetwork, Verdict } from './problem.js';
 import { widenLower, widenUpper } from './encode-network.js';
 import { acceptCounterexample, checkCaseShapes } from './encode-witness.js';
@@ -64,8 +66,14 @@ export async function shutdownSmt(): Promise<void> {
 
 export const smtOptionsSchema = z
   .object({
-    /** Seeded random samples tried before Z3 (the box centre is always tried); 0 leaves everything to Z3. */
+    /** Seeded random samples tried before Z3, after the box centre; 0 leaves everything to Z3. */
     samples: z.number().int().min(0).max(100_000).default(32),
+    /** Bounds that decide stable neurons and bound every pre-activation: interval, or tightened by the triangle LP. */
+    bounds: z.enum(['interval', 'lp']).default('lp'),
+    /** Fraction of the time budget the LP tightening may use when bounds = 'lp'. */
+    boundsBudget: z.number().min(0).max(1).default(0.3),
+    /** SMT-LIB logic Z3 is told to use (QF_LRA selects its linear real arithmetic tactic). */
+    logic: z.enum(['QF_LRA', 'ALL']).default('QF_LRA'),
     /** Margin asked for when a zero-slack Z3 model does not survive rounding to Float64. */
     repairMargin: z.number().positive().default(1e-6),
   })
@@ -118,12 +126,11 @@ interface SmtEncoding {
   readonly assertions: Bool<Z3Name>[];
 }
 
-function encodeSmt(ctx: Z3Context, network: ReluNetwork, box: InputBox, prefix: string): SmtEncoding {
+function encodeSmt(ctx: Z3Context, network: ReluNetwork, box: InputBox, bounds: readonly LayerBounds[], prefix: string): SmtEncoding {
   const rational = (v: number): Arith<Z3Name> => ctx.Real.val(doubleToRational(v));
   const assertions: Bool<Z3Name>[] = [];
   const inputs = Array.from({ length: network.inputSize }, (_, i) => ctx.Real.const(`${prefix}x${i}`));
   inputs.forEach((x, i) => assertions.push(x.ge(rational(box.lower[i])), x.le(rational(box.upper[i]))));
-  const bounds = intervalBounds(network, box);
   // Activation of the previous layer: an expression, or null for the constant 0.
   let activations: (Arith<Z3Name> | null)[] = inputs;
   let outputs: Arith<Z3Name>[] = [];
@@ -142,9 +149,11 @@ function encodeSmt(ctx: Z3Context, network: ReluNetwork, box: InputBox, prefix: 
       const affine = terms.length === 0 ? rational(layer.bias[row]) : ctx.Sum(rational(layer.bias[row]), ...terms);
       assertions.push(z.eq(affine));
       pre.push(z);
-      if (!hidden) continue;
       const lower = widenLower(bounds[l].lower[row]);
       const upper = widenUpper(bounds[l].upper[row]);
+      // Redundant but sound bounds let Z3 refute by bound propagation before any case split.
+      assertions.push(z.ge(rational(lower)), z.le(rational(upper)));
+      if (!hidden) continue;
       if (upper <= 0) {
         next.push(null);
         continue;
@@ -154,7 +163,7 @@ function encodeSmt(ctx: Z3Context, network: ReluNetwork, box: InputBox, prefix: 
         continue;
       }
       const a = ctx.Real.const(`${prefix}a${l}_${row}`);
-      assertions.push(z.ge(rational(lower)), z.le(rational(upper)), a.ge(0), a.ge(z), a.le(rational(upper)));
+      assertions.push(a.ge(0), a.ge(z), a.le(rational(upper)));
       assertions.push(ctx.Or(ctx.And(a.eq(z), z.ge(0)), ctx.And(a.eq(0), z.le(0))));
       next.push(a);
     }
@@ -192,11 +201,15 @@ export function createSmtEngine(options: Partial<SmtOptions> = {}): CaseEngine {
     checkCaseShapes('SMT engine', network, box, conjunction);
     const sampled = sampleForCounterexample(network, box, conjunction, settings.samples, engineOptions.seed ?? 0);
     if (sampled) return { status: 'sat', counterexample: sampled };
-    const bounds = intervalBounds(network, box);
+    let bounds = intervalBounds(network, box);
     if (intervalRefutes(bounds[bounds.length - 1], conjunction)) return { status: 'unsat' };
+    if (settings.bounds === 'lp') {
+      bounds = await lpTightenBounds(network, box, bounds, { timeoutMs: settings.boundsBudget * engineOptions.timeoutMs });
+      if (intervalRefutes(bounds[bounds.length - 1], conjunction)) return { status: 'unsat' };
+    }
     const { context: ctx } = await loadZ3();
-    const encoding = encodeSmt(ctx, network, box, `c${callCounter++}_`);
-    const solver = new ctx.Solver();
+    const encoding = encodeSmt(ctx, network, box, bounds, `c${callCounter++}_`);
+    const solver = new ctx.Solver(settings.logic === 'ALL' ? undefined : settings.logic);
     solver.add(...encoding.assertions);
     const rowTerms = conjunction.constraints.map((c) => constraintTerm(ctx, encoding.outputs, c.coefficients));
     conjunction.constraints.forEach((c, k) => solver.add(rowTerms[k].le(ctx.Real.val(doubleToRational(c.rhs)))));
@@ -211,8 +224,13 @@ export function createSmtEngine(options: Partial<SmtOptions> = {}): CaseEngine {
     };
     const first = await check();
     if (first === 'unsat') return { status: 'unsat' };
-    if (first === 'timeout') return { status: 'timeout', reason: `SMT: Z3 reached the ${engineOptions.timeoutMs} ms time limit` };
-    if (first === 'unknown') return { status: 'unknown', reason: `SMT: Z3 answered unknown (${solver.reasonUnknown()})` };
+    if (first === 'timeout' || first === 'unknown') {
+      const reason = solver.reasonUnknown();
+      // A check cancelled by its timeout can leave this Z3 instance corrupt (a later check crashed in a worker
+      // with "null function or function signature mismatch"); start a fresh instance for the next call.
+      await shutdownSmt().catch(() => undefined);
+      return first === 'timeout' ? { status: 'timeout', reason: `SMT: Z3 reached the ${engineOptions.timeoutMs} ms time limit` } : { status: 'unknown', reason: `SMT: Z3 answered unknown (${reason})` };
+    }
     const candidate: Counterexample | undefined = acceptCounterexample(network, box, conjunction, modelPoint(ctx, solver.model(), encoding.inputs));
     if (candidate) return { status: 'sat', counterexample: candidate };
     // Repair: ask for slack in every constraint so that rounding to Float64 cannot break it.
@@ -222,6 +240,10 @@ export function createSmtEngine(options: Partial<SmtOptions> = {}): CaseEngine {
       solver.add(rowTerms[k].le(ctx.Real.val(doubleToRational(c.rhs - margin))));
     });
     const second = await check();
+    if (second === 'timeout' || second === 'unknown') {
+      await shutdownSmt().catch(() => undefined);
+      return { status: second, reason: `SMT: Z3's model does not survive rounding to Float64 and the margin re-check ended ${second}` };
+    }
     const repaired = second === 'sat' ? acceptCounterexample(network, box, conjunction, modelPoint(ctx, solver.model(), encoding.inputs)) : undefined;
     solver.pop();
     if (repaired) return { status: 'sat', counterexample: repaired };
