@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import { tf, type Tensor } from '../engine/tf.js';
 import type { BoundGraph } from './bounds/graph.js';
-import { marginSpec } from './bounds/margins.js';
+import { ibpMarginLowerBounds, marginSpec } from './bounds/margins.js';
 import { backwardBounds, defaultPropagation, disposeIntervals, forwardBounds, type InputBall, type PropagationOptions } from './bounds/propagate.js';
 import { reluRelaxation } from './bounds/rules/relu.js';
 
@@ -38,10 +38,25 @@ export function alphaCrownMarginBounds(
   options: AlphaCrownOptions = {},
   propagation: Partial<PropagationOptions> = {},
 ): Tensor {
+  const spec = marginSpec(labels, numClasses);
+  try {
+    return alphaCrownLowerBounds(graph, ball, spec, options, propagation);
+  } finally {
+    spec.dispose();
+  }
+}
+
+/** Lower bounds of C·output for any specification C = [N, S, ...outputSample] (not disposed), [N, S]. */
+export function alphaCrownLowerBounds(
+  graph: BoundGraph,
+  ball: InputBall,
+  spec: Tensor,
+  options: AlphaCrownOptions = {},
+  propagation: Partial<PropagationOptions> = {},
+): Tensor {
   const { steps, learningRate } = alphaCrownOptionsSchema.parse(options);
   const opts = { ...defaultPropagation, ...propagation };
   const intervals = forwardBounds(graph, ball, opts);
-  const spec = marginSpec(labels, numClasses);
   const alphas = new Map<string, tf.Variable>();
   const optimizer = tf.train.adam(learningRate);
   try {
@@ -58,7 +73,8 @@ export function alphaCrownMarginBounds(
       init.dispose();
     }
     const bound = (): Tensor => backwardBounds(graph, intervals, ball, graph.outputName, spec, null, { alphas, safety: opts.safety }).lower!;
-    let best = tf.tidy(bound);
+    // Start from CROWN's final bound (adaptive slopes, intersected with IBP as crown.ts does).
+    let best = tf.tidy(() => tf.maximum(bound(), ibpMarginLowerBounds(graph, intervals, ball, spec, opts.safety)));
     if (alphas.size === 0) return best;
     const varList = [...alphas.values()];
     for (let t = 0; t < steps; t++) {
@@ -87,7 +103,6 @@ export function alphaCrownMarginBounds(
   } finally {
     for (const v of alphas.values()) v.dispose();
     optimizer.dispose();
-    spec.dispose();
     disposeIntervals(intervals);
   }
 }

@@ -233,7 +233,9 @@ export function backwardBounds(
 function identityRows(n: number, s0: number, s1: number, sample: readonly number[]): Tensor {
   return tf.tidy(() => {
     const m = sample.reduce((a, b) => a * b, 1);
-    const rows = tf.cast(tf.oneHot(tf.range(s0, s1, 1, "int32"), m), "float32");
+    // oneHot needs depth ≥ 2; extra columns of a 1-neuron value are sliced off.
+    const depth = Math.max(m, 2);
+    const rows = tf.slice(tf.cast(tf.oneHot(tf.range(s0, s1, 1, 'int32'), depth), 'float32'), [0, 0], [s1 - s0, m]);
     return tf.tile(tf.reshape(rows, [1, s1 - s0, ...sample]), [n, 1, ...sample.map(() => 1)]);
   });
 }
