@@ -354,7 +354,8 @@ export function specLowerBounds(
 ): SpecBound {
   const count = rhs.length;
   const result = backwardLower(network, box, bounds, splits, network.layers.length - 1, rows, count, true);
-  for (let r = 0; r < count; r++) result.lower[r] -= rhs[r];
+  const floor = intervalSpecLower(network, box, bounds, rows, count);
+  for (let r = 0; r < count; r++) result.lower[r] = Math.max(result.lower[r], floor[r]) - rhs[r];
   const iterations = options.alphaIterations ?? 0;
   if (iterations > 0) {
     const width = network.outputSize;
@@ -368,6 +369,31 @@ export function specLowerBounds(
         improved.layerCoefficients.forEach((c, k) => result.layerCoefficients[k].set(c, r * c.length));
       }
     }
+  }
+  return result;
+}
+
+/**
+ * Interval lower bound of each row·y: (row·W_L)·h + row·b_L with h in the last hidden layer's post-ReLU interval.
+ * CROWN is usually tighter but not always, so the spec bound is never looser than this.
+ */
+function intervalSpecLower(network: ReluNetwork, box: InputBox, bounds: IntermediateBounds, rows: Float64Array, count: number): Float64Array {
+  const last = network.layers[network.layers.length - 1];
+  const n = last.inSize;
+  const m = last.outSize;
+  const hidden = network.layers.length - 1;
+  const lo = hidden > 0 ? postLower(bounds.lower[hidden - 1]) : box.lower;
+  const hi = hidden > 0 ? postUpper(bounds.upper[hidden - 1]) : box.upper;
+  const result = new Float64Array(count);
+  for (let r = 0; r < count; r++) {
+    let v = 0;
+    for (let i = 0; i < m; i++) v += rows[r * m + i] * last.bias[i];
+    for (let j = 0; j < n; j++) {
+      let a = 0;
+      for (let i = 0; i < m; i++) a += rows[r * m + i] * last.weights[i * n + j];
+      v += a > 0 ? a * lo[j] : a * hi[j];
+    }
+    result[r] = v;
   }
   return result;
 }

@@ -10,7 +10,7 @@ export type { SplitState, IntermediateBounds, SpecBound, BoundOptions } from './
 export { babCase } from './bab.js';
 export type { BabOptions, BabResult, BabStats } from './bab.js';
 export { falsifyBox, conjunctionMargin } from './falsify.js';
-export { verifyProperty, verifyOptionsSchema, checkCounterexample, ortForward, BOX_TOLERANCE, ORT_TOLERANCE } from './verifier.js';
+export { verifyProperty, verifyOptionsSchema, checkCounterexample, ortForward, ortForwardBatch, BOX_TOLERANCE, ORT_TOLERANCE } from './verifier.js';
 export type { VerifyOptions, VerifyResult } from './verifier.js';
 export { formatVnncompResult, readInstances, readTruth, runInstances, summarizeRuns, formatSummaryTable, formatResultsCsv } from './vnncomp.js';
 export type { Instance, InstanceRun, RunSummary, RunInstancesOptions } from './vnncomp.js';

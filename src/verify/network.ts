@@ -36,6 +36,8 @@ interface Affine {
   size: number;
   a: Float64Array;
   c: Float64Array;
+  /** a is the identity (so composing a matrix is a copy, not a product: 784² × 256 multiplications saved). */
+  identity: boolean;
 }
 
 export function extractReluNetwork(graph: OnnxGraph, bytes: Uint8Array): ExtractedNetwork {
@@ -144,12 +146,13 @@ export function extractReluNetwork(graph: OnnxGraph, bytes: Uint8Array): Extract
 function identity(n: number): Affine {
   const a = new Float64Array(n * n);
   for (let i = 0; i < n; i++) a[i * n + i] = 1;
-  return { size: n, a, c: new Float64Array(n) };
+  return { size: n, a, c: new Float64Array(n), identity: true };
 }
 
 /** Row i ← s·row i, c_i ← s·c_i + add. The number of columns is the block's input size, kept in a.length / size. */
 function scaleRow(affine: Affine, i: number, s: number, add: number): void {
   const cols = affine.a.length / affine.size;
+  if (s !== 1) affine.identity = false;
   for (let j = 0; j < cols; j++) affine.a[i * cols + j] *= s;
   affine.c[i] = affine.c[i] * s + add;
 }
@@ -160,6 +163,18 @@ function applyMatrix(current: Affine, w: Float64Array, outSize: number, transpos
   const cols = current.a.length / inSize;
   const a = new Float64Array(outSize * cols);
   const c = new Float64Array(outSize);
+  if (current.identity) {
+    for (let o = 0; o < outSize; o++) {
+      let sum = 0;
+      for (let k = 0; k < inSize; k++) {
+        const wk = alpha * (transposed ? w[o * inSize + k] : w[k * outSize + o]);
+        a[o * cols + k] = wk;
+        sum += wk * current.c[k];
+      }
+      c[o] = sum + (bias ? beta * (bias.length === 1 ? bias[0] : bias[o]) : 0);
+    }
+    return { size: outSize, a, c, identity: false };
+  }
   for (let o = 0; o < outSize; o++) {
     let sum = 0;
     for (let k = 0; k < inSize; k++) {
@@ -172,7 +187,7 @@ function applyMatrix(current: Affine, w: Float64Array, outSize: number, transpos
     }
     c[o] = sum + (bias ? beta * (bias.length === 1 ? bias[0] : bias[o]) : 0);
   }
-  return { size: outSize, a, c };
+  return { size: outSize, a, c, identity: false };
 }
 
 function toLayer(affine: Affine, inSize: number): DenseLayer {

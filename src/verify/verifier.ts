@@ -165,6 +165,11 @@ export async function checkCounterexample(model: ReluNetwork | ExtractedNetwork,
 
 /** One ONNX Runtime forward pass of the original model (float32) at x. */
 export async function ortForward(model: ExtractedNetwork, x: Float64Array): Promise<Float64Array> {
+  return (await ortForwardBatch(model, [x]))[0];
+}
+
+/** ONNX Runtime forward passes at several points with one session. */
+export async function ortForwardBatch(model: ExtractedNetwork, points: readonly Float64Array[]): Promise<Float64Array[]> {
   const fixedBatch = model.inputDims[0];
   const runner = await createOrtRunner(model.bytes, {
     inputName: model.inputName,
@@ -174,8 +179,11 @@ export async function ortForward(model: ExtractedNetwork, x: Float64Array): Prom
     source: model.source,
   });
   try {
-    const { values } = await runner.run(Float32Array.from(x), 1);
-    return Float64Array.from(values.subarray(0, model.network.outputSize));
+    const size = model.network.inputSize;
+    const feed = new Float32Array(points.length * size);
+    points.forEach((x, i) => feed.set(x, i * size));
+    const { values, perSample } = await runner.run(feed, points.length);
+    return points.map((_, i) => Float64Array.from(values.subarray(i * perSample, i * perSample + model.network.outputSize)));
   } finally {
     await runner.release();
   }
