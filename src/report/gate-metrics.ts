@@ -33,10 +33,10 @@ export interface MetricDefinition {
 const unique = <T>(values: T[]) => [...new Set(values)];
 const one = (value: number | null | undefined) => (value === null || value === undefined || !Number.isFinite(value) ? [] : [{ args: [] as (string | number)[], value }]);
 
-/** The OOD entry a one-argument oodAuroc[set] reads: the primary score (msp unless the audit says otherwise). */
+/** The OOD entry a one-argument oodAuroc[set] reads: the primary score (the audit's primaryScore; msp otherwise). */
 function primaryOod(view: ReportView, set: string) {
   const entries = view.ood?.entries.filter((e) => e.set === set) ?? [];
-  return entries.find((e) => e.score === 'msp') ?? entries[0];
+  return entries.find((e) => e.primary) ?? entries[0];
 }
 
 export const metricCatalog: readonly MetricDefinition[] = [

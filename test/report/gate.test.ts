@@ -121,6 +121,16 @@ describe('metric paths on a real audit results.json', () => {
     expect(error.message).toContain('write robustAccuracy[norm,eps] or robustAccuracy[norm,eps,attack]');
   });
 
+  it('oodAuroc[set] follows the audit\'s primary score', () => {
+    const copy = structuredClone(audit) as { sections: Record<string, { type: string; metrics: { primaryScore: string } }> };
+    const ood = Object.values(copy.sections).find((sec) => sec.type === 'ood')!;
+    ood.metrics.primaryScore = 'energy';
+    const view = toReportView(copy);
+    const energy = listMetricValues(view).find((v) => v.path === 'oodAuroc[noise,energy]')!.value;
+    expect(evaluateGates(copy, ['oodAuroc[noise] > 0']).gates[0].actual).toBe(energy);
+    expect(energy).not.toBe(values.get('oodAuroc[noise]'));
+  });
+
   it('read single command results too (rampart attack, corruptions)', () => {
     expect(evaluateGates(fixture('attack-linf.json'), ['cleanAccuracy == 0.95', 'robustAccuracy[linf,0.1] == 0.57']).passed).toBe(true);
     expect(evaluateGates(fixture('corruptions.json'), ['corruptionAccuracy[fog] < 0.5', 'flipProbability[translate] > 0']).passed).toBe(true);

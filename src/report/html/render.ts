@@ -105,7 +105,7 @@ function scorecard(view: ReportView): Section {
   if (view.ood) {
     for (const set of unique(view.ood.entries.map((e) => e.set))) {
       const entries = view.ood.entries.filter((e) => e.set === set);
-      const e = entries.find((x) => x.score === 'msp') ?? entries[0];
+      const e = entries.find((x) => x.primary) ?? entries[0];
       tiles.push({ label: `OOD AUROC vs ${set}`, value: fixed(e.auroc, 3), sub: `${e.score}; 0.5 = chance` });
     }
   }

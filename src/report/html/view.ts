@@ -58,6 +58,8 @@ export interface OodEntry {
   auprOut: number | null;
   fprAt95Tpr: number | null;
   roc: { fpr: number; tpr: number }[] | null;
+  /** The score the result names as primary (the audit's primaryScore; msp for single command results). */
+  primary: boolean;
 }
 export interface ReliabilityPoint {
   lower: number;
@@ -323,7 +325,7 @@ function readOod(found: Found['ood'], methods: MethodNote[]): ReportView['ood'] 
       if (!isObject(m) || num(m.auroc) === null) continue;
       const rocSource = Array.isArray(m.roc) ? m.roc : curves[score];
       const roc = objects(rocSource).flatMap((p) => (num(p.fpr) !== null && num(p.tpr) !== null ? [{ fpr: p.fpr as number, tpr: p.tpr as number }] : []));
-      entries.push({ set, spec, score, auroc: m.auroc as number, auprIn: num(m.auprIn), auprOut: num(m.auprOut), fprAt95Tpr: num(m.fprAt95Tpr), roc: roc.length ? roc : null });
+      entries.push({ set, spec, score, auroc: m.auroc as number, auprIn: num(m.auprIn), auprOut: num(m.auprOut), fprAt95Tpr: num(m.fprAt95Tpr), roc: roc.length ? roc : null, primary: score === 'msp' });
     }
   }
   return entries.length ? { entries } : null;
@@ -549,11 +551,9 @@ function fromAudit(results: AuditResults): ReportView {
             continue;
           }
           for (const score of set.scores) {
-            oodEntries.push({ set: set.set, spec: set.spec, score: score.score, auroc: score.auroc, auprIn: score.auprIn, auprOut: score.auprOut, fprAt95Tpr: score.fpr95, roc: score.roc?.length ? score.roc : null });
+            oodEntries.push({ set: set.set, spec: set.spec, score: score.score, auroc: score.auroc, auprIn: score.auprIn, auprOut: score.auprOut, fprAt95Tpr: score.fpr95, roc: score.roc?.length ? score.roc : null, primary: score.score === section.metrics.primaryScore });
           }
         }
-        // The primary score first, so it heads the scorecard and the gates' default.
-        oodEntries.sort((a, b) => Number(b.score === section.metrics!.primaryScore) - Number(a.score === section.metrics!.primaryScore));
         break;
       case 'calibration': {
         const c = section.metrics;
