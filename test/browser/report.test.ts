@@ -101,6 +101,9 @@ describe('HTML report in a browser', () => {
     fs.mkdirSync(artefacts, { recursive: true });
     await page.screenshot({ path: path.join(artefacts, 'report.png'), fullPage: true });
     fs.writeFileSync(path.join(artefacts, 'report.html'), html);
+    // Printing opens every data table.
+    await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+    expect(await page.$$eval('details', (els) => els.every((el) => (el as HTMLDetailsElement).open))).toBe(true);
     await page.close();
 
     expect(external).toEqual([]);

@@ -277,6 +277,10 @@ function header(view: ReportView, title: string): string {
 /** The page boot script: draws every chart with the inlined Vega runtime, then marks the body. */
 const bootScript = `
 (function () {
+  // Printing shows every chart's data table (closed <details> would hide them).
+  window.addEventListener('beforeprint', function () {
+    document.querySelectorAll('details').forEach(function (d) { d.open = true; });
+  });
   var specs = JSON.parse(document.getElementById('rampart-charts').textContent);
   var body = document.body;
   body.setAttribute('data-charts', 'pending');

@@ -52,7 +52,6 @@ footer { margin-top: 40px; font-size: 0.8rem; color: var(--muted); border-top: 1
 @media print {
   body { max-width: none; padding: 0; font-size: 11pt; }
   nav.toc, details summary { display: none; }
-  details > *:not(summary) { display: block; }
   h2 { break-after: avoid; }
   a { color: inherit; text-decoration: none; }
   .tile, .example { background: none; }
