@@ -76,6 +76,8 @@ export interface HardenRunOptions {
   /** JSONL log file (one line per epoch). */
   logFile?: string;
   bounds?: readonly [number, number];
+  /** Stop (as if interrupted) after this many epochs of this call; the checkpoint lets a later call resume. */
+  stopAfterEpochs?: number;
 }
 
 export interface HardenResult {
@@ -182,14 +184,30 @@ export async function engineRobustAccuracy(
 }
 
 const snapshot = (weights: Map<string, Float32Array>) => Object.fromEntries([...weights].map(([k, v]) => [k, Float32Array.from(v)]));
+/**
+ * Maps saved weight names onto the engine's: by name, or — when the names differ but the list matches in count
+ * and sizes (tfjs numbers its layers per process, so the same architecture built twice has other names) — by
+ * position.
+ */
+function savedNameMap(saved: Record<string, Float32Array>, engine: TrainingEngine): Map<string, string> {
+  const entries = Object.entries(saved);
+  const targets = [...engine.weights.entries()];
+  if (entries.every(([k, v]) => engine.weights.get(k)?.length === v.length)) return new Map(entries.map(([k]) => [k, k]));
+  if (entries.length === targets.length && entries.every(([, v], i) => targets[i][1].length === v.length)) return new Map(entries.map(([k], i) => [k, targets[i][0]]));
+  throw new RampartError('BAD_OPTION', "The checkpoint's weights do not fit this model (different architecture); resume with the model the run started from.");
+}
+
+const renamed = (m: Record<string, Float32Array>, names: Map<string, string>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [names.get(k) ?? k, v]));
+
 const restoreWeights = (engine: TrainingEngine, saved: Record<string, Float32Array>) => {
-  for (const [k, v] of Object.entries(saved)) engine.weights.get(k)?.set(v);
+  const names = savedNameMap(saved, engine);
+  for (const [k, v] of Object.entries(saved)) engine.weights.get(names.get(k)!)!.set(v);
   engine.weightsChanged();
 };
 
 /** Options that change what an epoch computes; a resumed run must match them. */
 function optionsKey(o: HardenOptions): string {
-  const { epochs: _e, patience: _p, ...rest } = o;
+  const { patience: _p, ...rest } = o;
   return JSON.stringify(rest);
 }
 
@@ -245,11 +263,14 @@ export async function hardenClassifier(
   if (run.resume) {
     if (!checkpointFile) throw new RampartError('BAD_OPTION', 'resume needs a checkpoint folder (--out DIR of the earlier run).');
     const c = readCheckpoint(checkpointFile);
-    if (c.optionsKey !== optionsKey(o)) throw new RampartError('BAD_OPTION', `The checkpoint in ${checkpointFile} was made with different options; resume with the same options (only --epochs and --patience may change).`);
+    if (c.optionsKey !== optionsKey(o)) throw new RampartError('BAD_OPTION', `The checkpoint in ${checkpointFile} was made with different options; resume with the same options (only --patience may change).`);
     if (c.engine !== engine.kind) throw new RampartError('BAD_OPTION', `The checkpoint was made by the ${c.engine} engine; pass --engine ${c.engine}.`);
+    const names = savedNameMap(c.weights, engine);
     restoreWeights(engine, c.weights);
-    optimizer.restore(c.optimizer);
-    ({ epoch, step, history, best, lastGood, sinceBest } = c);
+    optimizer.restore({ steps: c.optimizer.steps, first: renamed(c.optimizer.first, names), second: renamed(c.optimizer.second, names) });
+    ({ epoch, step, history, sinceBest } = c);
+    best = c.best && { ...c.best, weights: renamed(c.best.weights, names) };
+    lastGood = c.lastGood && { ...c.lastGood, weights: renamed(c.lastGood.weights, names) };
   }
   const probes: OverfittingProbe[] = history.filter((h) => h.fgsmAccuracy !== undefined).map((h) => ({ pgd: h.robustAccuracy!, fgsm: h.fgsmAccuracy! }));
   let stopReason: StopReason = 'completed';
@@ -272,8 +293,9 @@ export async function hardenClassifier(
     };
   };
 
+  const startEpoch = epoch;
   try {
-    training: while (epoch < o.epochs) {
+    training: while (epoch < o.epochs && (run.stopAfterEpochs === undefined || epoch - startEpoch < run.stopAfterEpochs)) {
       epoch++;
       callbacks.onEpochStart?.(epoch);
       const epochStarted = performance.now();
