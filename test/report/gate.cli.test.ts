@@ -23,33 +23,33 @@ describe('rampart gate', () => {
     expect(xml.root!.attributes).toMatchObject({ tests: '3', failures: '0' });
   });
 
-  it('fails (exit 1) naming the failed gates, and still writes the JUnit XML', () => {
+  it('fails (exit 1) naming the failed gates, still writes the JUnit XML; --json gives the report', () => {
     const junit = path.join(dir, 'fail.xml');
-    const run = runCli(['gate', '--results', results, '--require', 'robustAccuracy[linf,0.1] >= 0.80', '--require', 'ece <= 0.05', '--junit', junit]);
+    const run = runCli(['gate', '--results', results, '--require', 'robustAccuracy[linf,0.1] >= 0.80', '--require', 'oodAuroc[uniform,energy] < 0.5', '--junit', junit, '--json']);
     expect(run.status).toBe(1);
-    expect(run.stdout).toMatch(/robustAccuracy\[linf,0\.1\] >= 0\.80 +0\.5500 +FAIL/);
     expect(run.stderr).toBe('rampart: 1 of 2 gates failed: robustAccuracy[linf,0.1] >= 0.80 (robustAccuracy[linf,0.1] = 0.55).\n');
+    const report = JSON.parse(run.stdout) as { passed: boolean; gates: { path: string; actual: number; passed: boolean }[] };
+    expect(report.passed).toBe(false);
+    expect(report.gates.map((g) => [g.path, g.passed])).toEqual([['robustAccuracy[linf,0.1]', false], ['oodAuroc[uniform,energy]', true]]);
     expect(checkXml(fs.readFileSync(junit, 'utf8')).root!.attributes.failures).toBe('1');
   });
 
-  it('prints the report as JSON with --json', () => {
-    const run = runCli(['gate', '--results', results, '--require', 'oodAuroc[uniform,energy] < 0.5', '--json']);
-    expect(run.status).toBe(0);
-    const report = JSON.parse(run.stdout) as { passed: boolean; gates: { path: string; actual: number }[] };
-    expect(report.passed).toBe(true);
-    expect(report.gates[0].path).toBe('oodAuroc[uniform,energy]');
+  it('exits 2 on a malformed gate and writes no JUnit', () => {
+    const junit = path.join(dir, 'malformed.xml');
+    const run = runCli(['gate', '--results', results, '--require', 'robustAccuracy[linf,0.1] => 0.8', '--junit', junit]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('expected a comparator');
+    expect(run.stderr).not.toContain('    at ');
+    expect(fs.existsSync(junit)).toBe(false);
   });
 
-  it.each([
-    [['--require', 'robustAccuracy[linf,0.1] => 0.8'], 'comparator'],
-    [['--require', 'accuracy >= 0.9'], 'unknown metric "accuracy"'],
-    [['--require', 'robustAccuracy[l2,0.1] >= 0.5'], 'available: robustAccuracy[l2,0.5]'],
-  ])('exits 2 on a bad gate %j and writes no JUnit', (args, words) => {
-    const junit = path.join(dir, `bad-${words.length}.xml`);
-    const run = runCli(['gate', '--results', results, ...args, '--junit', junit]);
+  it('exits 2 on an unknown metric and on a value the results do not have, reporting both at once', () => {
+    const junit = path.join(dir, 'unknown.xml');
+    const run = runCli(['gate', '--results', results, '--require', 'accuracy >= 0.9', '--require', 'robustAccuracy[l2,0.1] >= 0.5', '--junit', junit]);
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain(words);
-    expect(run.stderr).not.toContain('    at ');
+    expect(run.stderr).toContain('2 gates are not usable');
+    expect(run.stderr).toContain('unknown metric "accuracy"');
+    expect(run.stderr).toContain('available: robustAccuracy[l2,0.5], robustAccuracy[l2,1], robustAccuracy[l2,1.5]');
     expect(fs.existsSync(junit)).toBe(false);
   });
 
