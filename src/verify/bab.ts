@@ -262,6 +262,9 @@ function inputSplit(
 
 interface ReluDomain {
   splits: Int8Array[];
+  /** The domain's input box (split further once every neuron is fixed). */
+  lower: Float64Array;
+  upper: Float64Array;
   bound: number;
   /** Bounds of the parent (inherited until recomputed). */
   parent?: IntermediateBounds;
@@ -342,14 +345,17 @@ function reluSplitOne(
     return tryPoint(centre) ?? { status: 'unknown', reason: 'an empty output conjunction whose witness failed the check' };
   }
   const heap = new MinHeap<ReluDomain>();
-  heap.push({ splits: hidden.map((l) => new Int8Array(l.outSize)), bound: -Infinity });
+  heap.push({ splits: hidden.map((l) => new Int8Array(l.outSize)), bound: -Infinity, lower: Float64Array.from(box.lower), upper: Float64Array.from(box.upper) });
   const corner = new Float64Array(d);
   let undecided = 0;
   while (heap.size > 0) {
     if (Date.now() > deadline) return { status: 'timeout', reason: `ReLU splitting: ${stats.domains} subdomains bounded, ${heap.size} still open when the time ran out` };
     const domain = heap.pop()!;
     stats.domains++;
+    const box = { lower: domain.lower, upper: domain.upper };
     const bounds = computeIntermediateBounds(network, box, domain.splits);
+    // Split constraints that contradict the bounds: no input of the box lies in this subdomain.
+    if (bounds.infeasible) continue;
     const bound = specLowerBounds(network, box, bounds, rows, rhs, domain.splits);
     let best = -Infinity;
     let bestRow = 0;
@@ -389,18 +395,31 @@ function reluSplitOne(
       }
     }
     if (bestLayer < 0) {
-      // Every neuron is fixed: the bound is the exact minimum of a linear function over the box, but the
-      // minimiser may violate the split constraints; without an LP this domain stays undecided.
-      undecided++;
+      // Every neuron is fixed: the bound is exact for the linear network on the box, but its minimiser may violate
+      // the split constraints. Bisect the box (widest dimension): sub-boxes that leave the subdomain become
+      // infeasible above, the rest converge to the true minimum.
+      let dim = 0;
+      for (let t = 1; t < d; t++) if (box.upper[t] - box.lower[t] > box.upper[dim] - box.lower[dim]) dim = t;
+      const mid = (box.lower[dim] + box.upper[dim]) / 2;
+      if (!(mid > box.lower[dim] && mid < box.upper[dim])) {
+        undecided++;
+        continue;
+      }
+      const leftUpper = Float64Array.from(box.upper);
+      leftUpper[dim] = mid;
+      const rightLower = Float64Array.from(box.lower);
+      rightLower[dim] = mid;
+      heap.push({ splits: domain.splits, bound: best, lower: box.lower, upper: leftUpper });
+      heap.push({ splits: domain.splits, bound: best, lower: rightLower, upper: box.upper });
       continue;
     }
     for (const phase of [1, -1] as const) {
       const splits = domain.splits.map((s) => s.slice());
       splits[bestLayer][bestNeuron] = phase;
-      heap.push({ splits, bound: best });
+      heap.push({ splits, bound: best, lower: box.lower, upper: box.upper });
     }
     if (heap.size > stats.maxOpen) stats.maxOpen = heap.size;
   }
-  if (undecided > 0) return { status: 'unknown', reason: `${undecided} fully split subdomains could not be decided without an LP` };
+  if (undecided > 0) return { status: 'unknown', reason: `${undecided} fully split subdomains shrank to single points without a decision` };
   return { status: 'unsat' };
 }

@@ -36,6 +36,8 @@ export interface IntermediateBounds {
    * sub-box, where concretising them costs O(width·inputs) — input splitting reuses a parent's for its children.
    */
   readonly linear?: LinearBounds[];
+  /** True when split constraints contradict the bounds (some neuron has lower > upper): the subdomain is empty. */
+  readonly infeasible?: boolean;
 }
 
 export interface LinearBounds {
@@ -68,9 +70,11 @@ export function computeIntermediateBounds(
   parent?: IntermediateBounds,
 ): IntermediateBounds {
   const mode = options.intermediate ?? 'auto';
-  if (mode === 'interval') return intervalWithSplits(network, box, splits, parent);
-  if (mode === 'forward') return forwardSymbolic(network, box, splits);
-  return backwardIntermediate(network, box, splits, parent);
+  const bounds =
+    mode === 'interval' ? intervalWithSplits(network, box, splits, parent) : mode === 'forward' ? forwardSymbolic(network, box, splits) : backwardIntermediate(network, box, splits, parent);
+  if (!splits) return bounds;
+  const infeasible = bounds.lower.some((lo, k) => lo.some((l, i) => l > bounds.upper[k][i]));
+  return infeasible ? { ...bounds, infeasible } : bounds;
 }
 
 /** Interval bounds with split constraints applied layer by layer. */
