@@ -2,9 +2,11 @@
  * Cross-check of the complete back ends on ACAS Xu: runs the MILP (HiGHS) and SMT (Z3) engines on a handful of
  * VNN-COMP 2021 instances and compares their answers with `truth.csv` and with each other. Each instance is a
  * union of (input box, output conjunction) cases; the property is `sat` if any case is, `unsat` if all are.
- * Sampling is switched off in both engines (`samples: 0`) so the solvers themselves must find counterexamples.
+ * Sampling is off by default (`--samples 0`) so the solvers themselves must find counterexamples; `--samples 32`
+ * runs the engines as the verifier does (box centre + 32 seeded points first).
  *
- * Run: npx tsx scripts/crosscheck-verify-engines.ts [--timeout 60] [--engines milp,smt] [--milp-bounds lp]
+ * Run: npx tsx scripts/crosscheck-verify-engines.ts [--timeout 60] [--engines milp,smt] [--milp-bounds lp|interval]
+ *      [--samples 0]
  *      [--instances 2_9:3,5_7:3,...]   (net:prop pairs; default: the fixed list below)
  * Output: one line per instance and engine (answer, seconds), a summary, exit 1 on any wrong or disagreeing answer.
  */
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
   const timeoutMs = Number(argument('timeout', '60')) * 1000;
   const engines = argument('engines', 'milp,smt').split(',');
   const milpBounds = argument('milp-bounds', 'lp') as 'interval' | 'lp';
+  const samples = Number(argument('samples', '0'));
   const instances = argument('instances', DEFAULT_INSTANCES.join(',')).split(',');
   const truth = new Map<string, string>();
   for (const line of fs.readFileSync(path.join(root, 'truth.csv'), 'utf8').trim().split('\n').slice(1)) {
@@ -55,13 +58,13 @@ async function main(): Promise<void> {
     truth.set(`${cols[0]}|${cols[1]}`, cols[6]);
   }
   const builders: Record<string, CaseEngine> = {
-    milp: createMilpEngine({ samples: 0, bounds: milpBounds }),
-    smt: createSmtEngine({ samples: 0 }),
+    milp: createMilpEngine({ samples, bounds: milpBounds }),
+    smt: createSmtEngine({ samples }),
   };
   let wrong = 0;
   let disagreements = 0;
   const totals: Record<string, { solved: number; seconds: number }> = {};
-  console.log(`timeout ${timeoutMs / 1000} s per instance and engine; MILP bounds: ${milpBounds}`);
+  console.log(`timeout ${timeoutMs / 1000} s per instance and engine; MILP bounds: ${milpBounds}; pre-sampling: ${samples === 0 ? 'off' : `centre + ${samples} points`}`);
   for (const instance of instances) {
     const [net, prop] = instance.split(':');
     const onnx = `onnx/ACASXU_run2a_${net}_batch_2000.onnx`;
