@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect, beforeAll } from 'vitest';
-import { runCli, type CliRun } from '../helpers/cli.js';
+import type { CliRun } from '../helpers/cli.js';
+import { runCliAsync } from './cli-async.js';
 import { expectValidResultsFile } from '../helpers/json-schema.js';
 import type { AuditResults } from '../../src/report/audit/results.js';
 
@@ -38,7 +39,7 @@ sections:
     sequences: [translate, gaussian-noise]
   - type: certification
     method: crown
-    samples: 5
+    samples: 3
     epsilons: [0.01]
 `;
 
@@ -55,13 +56,13 @@ describe('rampart audit (tiny suite)', () => {
   let run: CliRun;
   let results: AuditResults;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     fs.writeFileSync(config, TINY_SUITE);
-    run = runCli(['audit', '--config', config, '--out', outA, '--require', 'cleanAccuracy >= 0.5', '--require', 'robustAccuracy[linf,0.3] <= 1']);
+    run = await runCliAsync(['audit', '--config', config, '--out', outA, '--require', 'cleanAccuracy >= 0.5', '--require', 'robustAccuracy[linf,0.3] <= 1']);
     results = JSON.parse(fs.readFileSync(path.join(outA, 'results.json'), 'utf8')) as AuditResults;
   }, 120_000);
 
-  it('writes a schema-valid results.json with every section, the summary and the manifest', () => {
+  it('writes a schema-valid results.json with every section, the summary and the manifest', async () => {
     expect(run.status, run.stderr).toBe(0);
     expectValidResultsFile(path.join(outA, 'results.json'));
     expect(results.status).toBe('complete');
@@ -110,7 +111,7 @@ describe('rampart audit (tiny suite)', () => {
     expect(fs.readFileSync(path.join(outA, 'index.html'), 'utf8')).toMatch(/<html/i);
   });
 
-  it('a section whose capability is missing is skipped with a reason, never given numbers', () => {
+  it('certification reports numbers only when it computed them; a skip carries its reason', async () => {
     const crown = results.sections.crown;
     if (crown.status === 'skipped') {
       expect(crown.metrics).toBeNull();
@@ -122,7 +123,7 @@ describe('rampart audit (tiny suite)', () => {
     }
   });
 
-  it('writes gallery PNGs (files and data URIs) for adversarial and corrupted examples', () => {
+  it('writes gallery PNGs (files and data URIs) for adversarial and corrupted examples', async () => {
     const kinds = new Set(results.gallery.map((g) => g.kind));
     expect(kinds).toEqual(new Set(['adversarial', 'corruption']));
     for (const g of results.gallery) {
@@ -139,7 +140,7 @@ describe('rampart audit (tiny suite)', () => {
     }
   });
 
-  it('writes card.md with the threat model, results, limitations and the command to reproduce', () => {
+  it('writes card.md with the threat model, results, limitations and the command to reproduce', async () => {
     const card = fs.readFileSync(path.join(outA, 'card.md'), 'utf8');
     expect(card).toMatch(/^# Robustness card: builtin:mnist-cnn/);
     expect(card).toMatch(/## Threat model[\s\S]*linf ball, ε ∈ \{0\.1, 0\.3\}/);
@@ -149,9 +150,9 @@ describe('rampart audit (tiny suite)', () => {
     if (results.sections.crown.status === 'skipped') expect(card).toMatch(/Section \*\*crown\*\* skipped/);
   });
 
-  it('same command and seed give the same metrics and images (and a failing gate exits 1)', () => {
+  it('same command and seed give the same metrics and images (and a failing gate exits 1)', async () => {
     const outB = path.join(dir, 'b');
-    const again = runCli(['audit', '--config', config, '--out', outB, '--require', 'cleanAccuracy >= 1.01']);
+    const again = await runCliAsync(['audit', '--config', config, '--out', outB, '--require', 'cleanAccuracy >= 1.01']);
     expect(again.status, again.stderr).toBe(1);
     expect(again.stdout).toMatch(/1 of 1 gates failed/);
     expect(fs.readFileSync(path.join(outB, 'junit.xml'), 'utf8')).toMatch(/<failure/);

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCliAsync } from './cli-async.js';
 import { expectValidResultsFile } from '../helpers/json-schema.js';
 import type { AuditResults } from '../../src/report/audit/results.js';
 
@@ -41,10 +41,10 @@ describe('rampart audit: resume', () => {
   const out = path.join(dir, 'out');
   const args = ['audit', '--config', config, '--out', out];
 
-  it('continues an interrupted audit from its last finished section and recomputes nothing before it', () => {
+  it('continues an interrupted audit from its last finished section and recomputes nothing before it', async () => {
     fs.writeFileSync(config, SUITE);
 
-    const first = runCli(args, { env: { RAMPART_AUDIT_TEST_EXIT_AFTER: 'robustness' } });
+    const first = await runCliAsync(args, { env: { RAMPART_AUDIT_TEST_EXIT_AFTER: 'robustness' } });
     expect(first.status, first.stderr).toBe(86);
     const partial = read(out);
     expect(partial.status).toBe('running');
@@ -53,7 +53,7 @@ describe('rampart audit: resume', () => {
     const galleryFiles = partial.gallery.map((g) => g.original.file!);
     expect(galleryFiles).toHaveLength(1);
 
-    const second = runCli(args);
+    const second = await runCliAsync(args);
     expect(second.status, second.stderr).toBe(0);
     expect(second.stderr).toMatch(/resuming the interrupted audit .*keeping clean, robustness/);
     const resumed = read(out);
@@ -71,18 +71,18 @@ describe('rampart audit: resume', () => {
 
   }, 90_000);
 
-  it('the resumed audit has the numbers of an uninterrupted run', () => {
+  it('the resumed audit has the numbers of an uninterrupted run', async () => {
     const fresh = path.join(dir, 'fresh');
-    expect(runCli(['audit', '--config', config, '--out', fresh]).status).toBe(0);
+    expect((await runCliAsync(['audit', '--config', config, '--out', fresh])).status).toBe(0);
     expect(timeless(read(fresh))).toEqual(timeless(read(out)));
   }, 60_000);
 
-  it('a different seed cannot reuse an interrupted run: it starts over and says why', () => {
+  it('a different seed cannot reuse an interrupted run: it starts over and says why', async () => {
     // mark the finished audit as interrupted (as a kill after its last section would leave it)
     const file = path.join(out, 'results.json');
     const previous = read(out);
     fs.writeFileSync(file, JSON.stringify({ ...previous, status: 'running' }));
-    const reseeded = runCli([...args, '--seed', '3']);
+    const reseeded = await runCliAsync([...args, '--seed', '3']);
     expect(reseeded.status, reseeded.stderr).toBe(0);
     expect(reseeded.stderr).toMatch(/not resuming .*the suite config \(or seed, or limit\) differs/);
     const after = read(out);

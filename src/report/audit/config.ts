@@ -135,7 +135,7 @@ export const certificationSectionSchema = z
   .object({
     type: z.literal('certification'),
     ...common,
-    method: z.enum(['randomized-smoothing', 'ibp', 'crown']),
+    method: z.enum(['randomized-smoothing', 'ibp', 'crown-ibp', 'crown', 'alpha-crown']),
     samples: samples(50),
     /** Radii to report certified accuracy at (L2 for smoothing, L∞ for ibp/crown by default). */
     epsilons: z.array(z.number()).min(1).default([0.1, 0.25, 0.5]),
@@ -190,7 +190,7 @@ export const DEFAULT_SECTIONS: SectionConfigInput[] = [
   { type: 'calibration', samples: 1000 },
   { type: 'stability', samples: 100 },
   { type: 'certification', id: 'smoothing', method: 'randomized-smoothing', norm: 'l2', sigma: 0.25, n0: 100, n: 1000, alpha: 0.001, epsilons: [0.25, 0.5], samples: 50 },
-  { type: 'certification', id: 'crown', method: 'crown', norm: 'linf', epsilons: [0.01, 0.02, 0.05, 0.1], samples: 100 },
+  { type: 'certification', id: 'crown', method: 'crown', norm: 'linf', epsilons: [0.005, 0.01, 0.02], samples: 20 },
   { type: 'validation', samples: 20 },
 ];
 
@@ -255,7 +255,7 @@ function epsilonIssues(section: z.output<typeof sectionConfigSchema>): { path: (
   if (section.type === 'certification') {
     const n = section.norm ?? (section.method === 'randomized-smoothing' ? 'l2' : 'linf');
     if (section.method === 'randomized-smoothing' && n !== 'l2') issues.push({ path: ['norm'], message: `randomized smoothing (Gaussian) certifies L2 radii; set norm: l2 (got ${n})` });
-    if (section.method !== 'randomized-smoothing' && n !== 'linf') issues.push({ path: ['norm'], message: `${section.method} in the audit certifies L∞ boxes; set norm: linf (got ${n})` });
+    if (section.method !== 'randomized-smoothing' && n !== 'linf' && n !== 'l2') issues.push({ path: ['norm'], message: `${section.method} certifies linf or l2 balls; got ${n}` });
     section.epsilons.forEach((e, i) => check(e, n, ['epsilons', i]));
   }
   if (section.type === 'validation') {
