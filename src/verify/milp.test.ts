@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { milpEngine, createMilpEngine } from './milp.js';
-import { forwardRelu } from './interval.js';
+import { milpEngine, createMilpEngine, intervalRefutes } from './milp.js';
+import { forwardRelu, intervalBounds } from './interval.js';
 import { conjunctionMargin } from './encode-witness.js';
 import { exactMaxMargin, randomBox, randomConjunction, randomNetwork } from '../../test/helpers/relu-networks.js';
 import type { ReluNetwork } from './problem.js';
@@ -26,6 +26,10 @@ describe('milpEngine', () => {
     expect(sat.status).toBe('sat');
     if (sat.status === 'sat') expect(sat.counterexample.input[0]).toBeGreaterThanOrEqual(0.999);
     expect((await engine(identity, unitBox, atLeast(1.001), { timeoutMs: 10_000 })).status).toBe('unsat');
+    // 0.5 ≤ y ≤ 0.4: each row alone passes interval arithmetic, so the solver itself must prove the conjunction empty.
+    const empty = { constraints: [...atLeast(0.5).constraints, { coefficients: Float64Array.of(1), rhs: 0.4 }] };
+    expect(intervalRefutes(intervalBounds(identity, unitBox)[1], empty)).toBe(false);
+    expect((await engine(identity, unitBox, empty, { timeoutMs: 10_000 })).status).toBe('unsat');
     // Exactly on the boundary (y ≥ 1 only at x = 1): margin 0, still sat.
     const edge = await engine(identity, unitBox, atLeast(1), { timeoutMs: 10_000 });
     expect(edge.status).toBe('sat');

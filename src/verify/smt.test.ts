@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createSmtEngine, doubleToRational, rationalToDouble, shutdownSmt, smtEngine } from './smt.js';
-import { createMilpEngine } from './milp.js';
-import { forwardRelu } from './interval.js';
+import { createMilpEngine, intervalRefutes } from './milp.js';
+import { forwardRelu, intervalBounds } from './interval.js';
 import { conjunctionMargin } from './encode-witness.js';
 import { exactMaxMargin, randomBox, randomConjunction, randomNetwork } from '../../test/helpers/relu-networks.js';
 import type { ReluNetwork } from './problem.js';
@@ -45,6 +45,10 @@ describe('smtEngine', () => {
     expect(sat.status).toBe('sat');
     if (sat.status === 'sat') expect(sat.counterexample.output[0]).toBeGreaterThanOrEqual(0.999);
     expect((await engine(identity, unitBox, atLeast(1.000001), { timeoutMs: 10_000 })).status).toBe('unsat');
+    // 0.5 ≤ y ≤ 0.4: each row alone passes interval arithmetic, so the solver itself must prove the conjunction empty.
+    const empty = { constraints: [...atLeast(0.5).constraints, { coefficients: Float64Array.of(1), rhs: 0.4 }] };
+    expect(intervalRefutes(intervalBounds(identity, unitBox)[1], empty)).toBe(false);
+    expect((await engine(identity, unitBox, empty, { timeoutMs: 10_000 })).status).toBe('unsat');
     // Zero slack: only x = 1 works, and it is representable, so Z3's exact model survives rounding.
     expect((await engine(identity, unitBox, atLeast(1), { timeoutMs: 10_000 })).status).toBe('sat');
   });
