@@ -49,6 +49,8 @@ export const noiseBaseline = defineDiagnostic({
     let report = context.report;
     if (!report && context.active && context.attack) report = await attackSample(context, [context.attack], context.epsilons);
     if (!report) return { status: 'skipped', reason: 'needs an attack run (or the active check) to compare with' };
+    // noise only measures untargeted misclassification; a targeted run's success is not comparable
+    if (report.threat.goal.kind === 'targeted') return { status: 'skipped', reason: 'the run is targeted; the noise baseline compares untargeted success' };
     const clean = await logitValues(context.model, sample.x, sample.shape);
     const correct = Array.from({ length: sample.count }, (_, i) => argmaxRow(clean.values, i, clean.classes) === sample.y[i]);
     const nCorrect = correct.filter(Boolean).length;
