@@ -52,6 +52,19 @@ describe('binarization test (Zimmermann et al. 2022)', () => {
     }
   });
 
+  it('L2: PGD on builtin:mnist-mlp finds the boundary region on the L2 sphere', async () => {
+    const mlp = await loadModel('builtin:mnist-mlp');
+    try {
+      const result = await binarizationTest({ model: mlp, data, attack: 'pgd', attackOptions: { steps: 20 }, norm: 'l2', epsilon: 1.5, limit: 4 });
+      expect(result.threat.norm).toBe('l2');
+      expect(result.tested + result.setupFailures).toBe(4);
+      expect(result.tested).toBeGreaterThan(0);
+      expect(result.passed).toBe(true);
+    } finally {
+      mlp.dispose();
+    }
+  });
+
   it('rejects an unknown attack and bad options with one clear error', async () => {
     await expect(binarizationTest({ model: cnn, data, attack: 'nope', epsilon: 0.1 })).rejects.toThrow(/unknown attack "nope"/);
     await expect(binarizationTest({ model: cnn, data, attack: 'pgd', attackOptions: { steps: 0 }, epsilon: 0.1 })).rejects.toThrow(/invalid options for attack "pgd"/);
