@@ -18,13 +18,14 @@ function table(header: string[], rows: string[][]): string[] {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
 }
 
-/** ±half-width of a 95 % Wilson interval for a proportion p on n samples, as percentage points. */
-function margin(p: number, n: number): string {
+/** The 95 % Wilson score interval of a proportion p on n samples, as ` (lo–hi %)`. */
+export function wilsonInterval(p: number, n: number): string {
   if (n <= 0) return '';
   const z = 1.96;
   const denom = 1 + (z * z) / n;
+  const center = (p + (z * z) / (2 * n)) / denom;
   const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / denom;
-  return ` ± ${(half * 100).toFixed(1)}`;
+  return ` (${(Math.max(0, center - half) * 100).toFixed(1)}–${(Math.min(1, center + half) * 100).toFixed(1)})`;
 }
 
 function threatLines(results: AuditResults): string[] {
@@ -51,14 +52,14 @@ function resultRows(results: AuditResults): string[][] {
   const rows: string[][] = [];
   const sum = results.summary;
   const clean = Object.values(results.sections).find((s): s is Extract<SectionResult, { type: 'clean' }> => s.type === 'clean' && s.status === 'ok');
-  if (sum.cleanAccuracy !== null) rows.push(['clean accuracy', pct(sum.cleanAccuracy) + (clean ? margin(sum.cleanAccuracy, clean.samples) : ''), clean ? `${clean.samples}` : '', clean?.id ?? '']);
+  if (sum.cleanAccuracy !== null) rows.push(['clean accuracy', pct(sum.cleanAccuracy) + (clean ? wilsonInterval(sum.cleanAccuracy, clean.samples) : ''), clean ? `${clean.samples}` : '', clean?.id ?? '']);
   for (const id of results.sectionOrder) {
     const s = results.sections[id];
     if (!s || s.status !== 'ok' || !s.metrics) continue;
     if (s.type === 'robustness') {
-      for (const t of s.metrics.threats) for (const w of t.worstCase) rows.push([`robust accuracy, worst case, ${t.norm} ε = ${w.epsilon}`, pct(w.robustAccuracy) + margin(w.robustAccuracy, s.metrics.count), `${s.metrics.count}`, id]);
+      for (const t of s.metrics.threats) for (const w of t.worstCase) rows.push([`robust accuracy, worst case, ${t.norm} ε = ${w.epsilon}`, pct(w.robustAccuracy) + wilsonInterval(w.robustAccuracy, s.metrics.count), `${s.metrics.count}`, id]);
     } else if (s.type === 'certification') {
-      for (const p of s.metrics.certifiedAccuracy) rows.push([`certified accuracy, ${s.metrics.certificationMethod}, ${s.metrics.norm} r = ${p.epsilon}`, pct(p.certifiedAccuracy), `${s.metrics.count}`, id]);
+      for (const p of s.metrics.certifiedAccuracy) rows.push([`certified accuracy, ${s.metrics.certificationMethod}, ${s.metrics.norm} r = ${p.epsilon}`, pct(p.certifiedAccuracy) + wilsonInterval(p.certifiedAccuracy, s.metrics.count), `${s.metrics.count}`, id]);
     } else if (s.type === 'corruptions') {
       rows.push([`corruption accuracy (${s.metrics.suite}, mean)`, pct(s.metrics.corruptionAccuracy), `${s.metrics.count}`, id]);
       if (s.metrics.mCE !== null) rows.push([`mCE vs ${s.metrics.baseline}`, num(s.metrics.mCE), `${s.metrics.count}`, id]);
@@ -107,7 +108,7 @@ export function renderCard(results: AuditResults): string {
   out.push('', `Seed ${m.seed}; config sha256 \`${m.configSha256}\` (${m.configSource}); every section's full parameters are in results.json.`, '');
   out.push('## Results', '');
   const rows = resultRows(results);
-  if (rows.length) out.push(...table(['metric', 'value (± 95 % Wilson half-width, points)', 'samples', 'section'], rows));
+  if (rows.length) out.push(...table(['metric', 'value (95 % Wilson interval, %)', 'samples', 'section'], rows));
   else out.push('No section produced numbers.');
   out.push('', '## Known limitations', '');
   const limits: string[] = [];
