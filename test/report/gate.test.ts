@@ -90,6 +90,9 @@ describe('metric paths on a real audit results.json', () => {
     for (const [set, fpr] of Object.entries(summary.oodFpr95 as Record<string, number>)) expect(values.get(`oodFpr95[${set}]`)).toBe(fpr);
     expect(values.get('ece')).toBe(summary.ece);
     expect(values.get('flipProbability')).toBe(summary.meanFlipProbability);
+    const certified = summary.certifiedAccuracy as { method: string; epsilon: number; certifiedAccuracy: number }[];
+    expect(certified.length).toBe(7);
+    for (const c of certified) expect(values.get(`certifiedAccuracy[${c.method},${c.epsilon}]`)).toBe(c.certifiedAccuracy);
   });
 
   it('pass and fail as the numbers say (hand-checked against the fixture)', () => {
@@ -113,11 +116,13 @@ describe('metric paths on a real audit results.json', () => {
 
   it('reports every unknown metric or unmeasured value at once, naming what is available', () => {
     const error = errorOf(() => evaluateGates(audit, ['robustAccuracy[linf,0.3] >= 0.5', 'accuracy >= 0.9', 'certifiedAccuracy[crown,0.1] >= 0.5', 'robustAccuracy[linf] > 0']));
+    expect(error.message).toContain('available: certifiedAccuracy[crown,0.01], certifiedAccuracy[crown,0.02], certifiedAccuracy[crown,0.05]');
+    const noSection = errorOf(() => evaluateGates(fixture('attack-linf.json'), ['certifiedAccuracy[crown,0.1] >= 0.5']));
+    expect(noSection.message).toContain('no certifiedAccuracy section');
     expect(error.code).toBe('BAD_OPTION');
     expect(error.message).toContain('4 gates are not usable');
     expect(error.message).toContain('available: robustAccuracy[linf,0.05], robustAccuracy[linf,0.1]');
     expect(error.message).toContain('unknown metric "accuracy"');
-    expect(error.message).toContain('no certifiedAccuracy section');
     expect(error.message).toContain('write robustAccuracy[norm,eps] or robustAccuracy[norm,eps,attack]');
   });
 

@@ -34,10 +34,12 @@ describe('renderReport', () => {
 
   it('renders the sections the audit has and omits the rest', () => {
     const html = renderReport(fixture('audit-results.json'));
-    // The fixture's smoothing and validation sections were skipped: no certified section.
-    expect(sectionIds(html)).toEqual(['summary', 'robustness', 'corruptions', 'stability', 'ood', 'calibration', 'gallery', 'methods']);
-    expect(chartIds(html)).toEqual(['robustness-linf', 'robustness-l2', 'corruption-heatmap', 'corruption-families', 'stability', 'ood-noise', 'ood-uniform', 'reliability']);
-    expect(html).toContain('randomized-smoothing is not available in this build yet');
+    expect(sectionIds(html)).toEqual(['summary', 'warnings', 'robustness', 'certified', 'corruptions', 'stability', 'ood', 'calibration', 'gallery', 'methods']);
+    expect(chartIds(html)).toEqual(['robustness-linf', 'robustness-l2', 'certified-l2', 'certified-linf', 'corruption-heatmap', 'corruption-families', 'stability', 'ood-noise', 'ood-uniform', 'reliability']);
+    // Validity checks are listed with their outcome; the audit's warnings are shown once each.
+    expect(html).toContain('<h3>Validity checks</h3>');
+    expect(html).toContain('Binarization test</td><td class="pass">pass</td>');
+    expect((html.match(/abstained on 10\.0% of the samples/g) ?? []).length).toBe(1);
     expect((html.match(/class="example"/g) ?? []).length).toBe((fixture('audit-results.json').gallery as unknown[]).length);
   });
 

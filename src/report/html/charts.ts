@@ -25,7 +25,7 @@ export const chartConfig = {
   font: FONT,
   background: 'white',
   axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e5e7eb' },
-  legend: { labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320 },
   title: { fontSize: 13, anchor: 'start' as const },
   range: { category: ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'] },
   view: { stroke: '#d1d5db' },

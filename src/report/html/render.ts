@@ -237,12 +237,17 @@ function gallerySection(view: ReportView): Section | null {
 }
 
 function warningsSection(view: ReportView): Section | null {
-  if (view.warnings.length === 0) return null;
-  return {
-    id: 'warnings',
-    title: 'Warnings',
-    html: `<ul class="warnings">${view.warnings.map((w) => `<li><strong>${escapeHtml(w.section)}:</strong> ${escapeHtml(w.message)}</li>`).join('\n')}</ul>`,
-  };
+  if (view.warnings.length === 0 && view.validity.length === 0) return null;
+  const list = view.warnings.length
+    ? `<ul class="warnings">${view.warnings.map((w) => `<li><strong>${escapeHtml(w.section)}:</strong> ${escapeHtml(w.message)}</li>`).join('\n')}</ul>`
+    : '<p class="note">No warnings.</p>';
+  const checks = view.validity.length
+    ? `<h3>Validity checks</h3><p class="note">Checks that the evaluation itself can be trusted (gradient masking, obfuscated gradients, output format).</p>
+<table><thead><tr><th scope="col">check</th><th scope="col">outcome</th><th scope="col">finding</th></tr></thead><tbody>
+${view.validity.map((c) => `<tr><td>${escapeHtml(c.title)}</td><td class="${c.outcome === 'pass' ? 'pass' : c.outcome === 'skipped' ? '' : 'fail'}">${escapeHtml(c.outcome)}</td><td>${escapeHtml(c.message)}</td></tr>`).join('\n')}
+</tbody></table>`
+    : '';
+  return { id: 'warnings', title: view.validity.length ? 'Warnings and validity checks' : 'Warnings', html: list + checks };
 }
 
 function sweepSection(view: ReportView, charts: Chart[]): Section | null {

@@ -141,6 +141,8 @@ export interface ReportView {
   } | null;
   gallery: GalleryItem[];
   warnings: ReportWarning[];
+  /** Validity checks of the evaluation (gradient masking, binarization, ...), with their outcome. */
+  validity: { id: string; title: string; outcome: string; message: string }[];
   sweep: { points: SweepPoint[] } | null;
   methods: MethodNote[];
 }
@@ -501,6 +503,7 @@ function fromAudit(results: AuditResults): ReportView {
     calibration: null,
     gallery: [],
     warnings,
+    validity: [],
     sweep: null,
     methods,
   };
@@ -580,11 +583,11 @@ function fromAudit(results: AuditResults): ReportView {
       case 'certification': {
         const c = section.metrics;
         for (const p of c.certifiedAccuracy) certified.push({ method: c.certificationMethod, norm: c.norm, epsilon: p.epsilon, certifiedAccuracy: p.certifiedAccuracy, abstained: c.abstentionRate ?? null });
-        if (c.abstentionRate) warn(section.id, `${c.certificationMethod}: the smoothed classifier abstained on ${(c.abstentionRate * 100).toFixed(1)}% of the samples (counted as not certified).`);
         break;
       }
       case 'validation':
         for (const check of section.metrics.checks) {
+          view.validity.push({ id: check.id, title: check.title, outcome: check.outcome, message: check.message });
           if (check.outcome === 'warn' || check.outcome === 'fail') warn(section.id, `${check.title} (${check.outcome}): ${check.message}`);
         }
         break;
@@ -646,6 +649,7 @@ export function toReportView(results: unknown): ReportView {
     calibration: readCalibration(found.calibration, methods),
     gallery: readGallery(found.gallery),
     warnings,
+    validity: [],
     sweep: readSweep(found.sweeps),
     methods,
   };
