@@ -43,6 +43,17 @@ describe('renderReport', () => {
     expect((html.match(/class="example"/g) ?? []).length).toBe((fixture('audit-results.json').gallery as unknown[]).length);
   });
 
+  it('a failed section is left out, reported as a warning, and listed with its reason', () => {
+    const copy = structuredClone(fixture('audit-results.json')) as { sections: Record<string, Record<string, unknown>> };
+    Object.assign(copy.sections.corruptions, { status: 'failed', reason: 'out of memory (example)', metrics: null });
+    const html = renderReport(copy);
+    expect(sectionIds(html)).not.toContain('corruptions');
+    expect(chartIds(html)).not.toContain('corruption-heatmap');
+    expect(html).toContain('<strong>corruptions:</strong> section failed: out of memory (example)');
+    expect(html).toContain('&quot;status&quot;:&quot;failed&quot;');
+    expect(toReportView(copy).corruption).toBeNull();
+  });
+
   it('reads single command results: attack, corruptions (with stability), ood, sweep', () => {
     expect(chartIds(renderReport(fixture('attack-linf.json')))).toEqual(['robustness-linf']);
     expect(chartIds(renderReport(fixture('corruptions.json')))).toEqual(['corruption-heatmap', 'corruption-families', 'stability']);
