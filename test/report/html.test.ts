@@ -60,7 +60,13 @@ describe('renderReport', () => {
     expect(chartIds(renderReport(fixture('ood.json')))).toEqual(['ood-noise']);
     expect(chartIds(renderReport(fixture('sweep.json')))).toEqual(['pareto']);
     const sweep = toReportView(fixture('sweep.json')).sweep!;
-    expect(sweep.points.filter((p) => p.pareto).map((p) => p.label)).toEqual(['method=standard epsilon=0', 'method=pgd-at epsilon=0.1', 'method=pgd-at epsilon=0.2', 'method=trades epsilon=0.2']);
+    expect(sweep.points.filter((p) => p.pareto).map((p) => p.label)).toEqual([
+      'adversarial.method=standard adversarial.epsilon=0',
+      'adversarial.method=pgd-at adversarial.epsilon=0.1',
+      'adversarial.method=pgd-at adversarial.epsilon=0.2',
+      'adversarial.method=trades adversarial.epsilon=0.2',
+    ]);
+    expect(sweep.evaluation).toBe('pgd, linf ε = 0.1 on mnist:test');
     const empty = renderReport({});
     expect(sectionIds(empty)).toEqual(['summary']);
     expect(chartIds(empty)).toEqual([]);

@@ -275,7 +275,8 @@ export function reliabilityChart(bins: ReliabilityPoint[], calibratedBins: Relia
 
 /** Clean vs robust accuracy of every configuration of a sweep, the Pareto front joined by a line. */
 export function paretoChart(sweep: NonNullable<ReportView['sweep']>): Chart {
-  const rows = sweep.points.map((p) => ({ ...p, config: undefined, front: p.pareto ? 'Pareto front' : 'dominated' }));
+  // Points are tagged #1, #2, ... (their row in the data table): full configuration labels overlap on the chart.
+  const rows = sweep.points.map((p, i) => ({ ...p, config: undefined, tag: `#${i + 1}`, front: p.pareto ? 'Pareto front' : 'dominated' }));
   const front = rows.filter((r) => r.pareto).sort((a, b) => a.cleanAccuracy - b.cleanAccuracy);
   const description = 'Clean against robust accuracy of each configuration of the sweep; the Pareto-optimal configurations are joined.';
   return {
@@ -300,13 +301,13 @@ export function paretoChart(sweep: NonNullable<ReportView['sweep']>): Chart {
             y: { field: 'robustAccuracy', type: 'quantitative', title: 'robust accuracy', axis: { format: '.0%' }, scale: { zero: false } },
             color: { field: 'front', type: 'nominal', title: null, scale: { domain: ['Pareto front', 'dominated'], range: ['#D55E00', '#9ca3af'] } },
             shape: { field: 'front', type: 'nominal', title: null, scale: { domain: ['Pareto front', 'dominated'], range: ['diamond', 'circle'] } },
-            tooltip: [{ field: 'label', type: 'nominal' }, { field: 'cleanAccuracy', type: 'quantitative', format: '.2%' }, { field: 'robustAccuracy', type: 'quantitative', format: '.2%' }],
+            tooltip: [{ field: 'tag', type: 'nominal', title: '#' }, { field: 'label', type: 'nominal', title: 'configuration' }, { field: 'cleanAccuracy', type: 'quantitative', format: '.2%' }, { field: 'robustAccuracy', type: 'quantitative', format: '.2%' }],
           },
         },
         {
           data: { values: front },
-          mark: { type: 'text', align: 'left', dx: 7, dy: -7, fontSize: 10 },
-          encoding: { x: { field: 'cleanAccuracy', type: 'quantitative' }, y: { field: 'robustAccuracy', type: 'quantitative' }, text: { field: 'label', type: 'nominal' } },
+          mark: { type: 'text', align: 'left', dx: 7, dy: -7, fontSize: 11 },
+          encoding: { x: { field: 'cleanAccuracy', type: 'quantitative' }, y: { field: 'robustAccuracy', type: 'quantitative' }, text: { field: 'tag', type: 'nominal' } },
         },
       ],
     },

@@ -61,11 +61,11 @@ export function htmlTable(headers: string[], rows: (string | number | null)[][],
   return `<table>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
 }
 
-function figure(chart: Chart, caption: string, table: string): string {
+function figure(chart: Chart, caption: string, table: string, openTable = false): string {
   return `<figure>
 <div class="chart" id="chart-${escapeHtml(chart.id)}" data-chart="${escapeHtml(chart.id)}" role="img" aria-label="${escapeHtml(chart.title + '. ' + chart.description)}"></div>
 <figcaption><strong>${escapeHtml(chart.title)}.</strong> ${escapeHtml(caption)}</figcaption>
-<details><summary>Data table</summary>${table}</details>
+<details${openTable ? ' open' : ''}><summary>Data table</summary>${table}</details>
 </figure>`;
 }
 
@@ -255,8 +255,8 @@ function sweepSection(view: ReportView, charts: Chart[]): Section | null {
   if (!s) return null;
   const chart = paretoChart(s);
   charts.push(chart);
-  const table = htmlTable(['configuration', 'clean accuracy', 'robust accuracy', 'Pareto-optimal'], s.points.map((p) => [p.label, percent(p.cleanAccuracy), percent(p.robustAccuracy), p.pareto ? 'yes' : 'no']), [false, true, true, false]);
-  return { id: 'sweep', title: 'Sweep: Pareto front', html: `<div class="charts">${figure(chart, 'A configuration is Pareto-optimal when no other is at least as good on both accuracies and better on one.', table)}</div>` };
+  const table = htmlTable(['#', 'configuration', 'clean accuracy', 'robust accuracy', 'Pareto-optimal'], s.points.map((p, i) => [`#${i + 1}`, p.label, percent(p.cleanAccuracy), percent(p.robustAccuracy), p.pareto ? 'yes' : 'no']), [false, false, true, true, false]);
+  return { id: 'sweep', title: 'Sweep: Pareto front', html: `<div class="charts">${figure(chart, `Robust accuracy${s.evaluation ? ` under ${s.evaluation}` : ''}. A configuration is Pareto-optimal when no other is at least as good on both accuracies and better on one; #n is row n of the table.`, table, true)}</div>` };
 }
 
 function methodsSection(view: ReportView): Section | null {

@@ -31,7 +31,8 @@ figcaption { font-size: 0.85rem; color: var(--muted); max-width: 60ch; margin-to
 details { margin: 6px 0; font-size: 0.85rem; }
 summary { cursor: pointer; color: var(--accent); }
 table { border-collapse: collapse; font-size: 0.88rem; margin: 8px 0; font-variant-numeric: tabular-nums; }
-th, td { border: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+th, td { border: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; }
+td:last-child { overflow-wrap: anywhere; }
 th { background: var(--soft); font-weight: 600; }
 td.num { text-align: right; }
 tr { break-inside: avoid; }

@@ -143,7 +143,8 @@ export interface ReportView {
   warnings: ReportWarning[];
   /** Validity checks of the evaluation (gradient masking, binarization, ...), with their outcome. */
   validity: { id: string; title: string; outcome: string; message: string }[];
-  sweep: { points: SweepPoint[] } | null;
+  /** evaluation: how robust accuracy was measured, e.g. "pgd, linf ε = 0.1" (null when the result does not say). */
+  sweep: { points: SweepPoint[]; evaluation: string | null } | null;
   methods: MethodNote[];
 }
 
@@ -431,7 +432,9 @@ function readSweep(found: Json[]): ReportView['sweep'] {
       front.some((f) => f === i || (isObject(f) && JSON.stringify(f.config) === JSON.stringify(p.config) && num(f.cleanAccuracy) === clean && num(f.robustAccuracy) === robust));
     return [{ label: str(p.label) ?? configLabel(p.config, i), config: p.config ?? null, cleanAccuracy: clean, robustAccuracy: robust, pareto: onFront }];
   });
-  return points.length ? { points } : null;
+  const e = isObject(s.evaluation) ? s.evaluation : null;
+  const evaluation = e && num(e.epsilon) !== null ? `${str(e.attack) ? `${str(e.attack)}, ` : ''}${str(e.norm) ?? ''} ε = ${num(e.epsilon)}${str(e.testData) ? ` on ${str(e.testData)}` : ''}` : null;
+  return points.length ? { points, evaluation } : null;
 }
 
 function readMeta(root: Json): ReportView['meta'] {
