@@ -65,7 +65,7 @@ describe('attribution methods on a linear model (closed forms)', () => {
 });
 
 describe('Integrated Gradients completeness on the reference CNN', () => {
-  it('Σ attributions = S(x) − S(black) within 1% for the true class's logit, 3 digits (128 steps)', async () => {
+  it('Σ attributions = S(x) − S(black) within 1% for the true class logit, 3 digits (128 steps)', async () => {
     const model = (await loadModel('builtin:mnist-cnn', { gradients: 'tfjs' })) as DifferentiableModel;
     const data = await loadAll(await openDataset('mnist:test', { limit: 3 }));
     const x = tf.tensor(data.x, [3, 28, 28, 1]);
