@@ -12,6 +12,7 @@ import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import { certifySmoothing, certifyOne, predictOne, sampleNoiseCounts } from './smoothing.js';
 import { modelNoiseClassifier, ortNoiseClassifier, smoothingClassifierFor } from './smoothing-classifier.js';
 import { clopperPearsonLower } from './statistics.js';
+import { encodeOnnxModel, loadOnnxModel } from '../engine/onnx/index.js';
 
 beforeAll(async () => {
   await setupBackend({ backend: 'cpu' });
@@ -142,5 +143,33 @@ describe('ONNX Runtime fast path', () => {
     const standalone = await ortNoiseClassifier(path.join(builtinModelsDir(), 'mnist-mlp', 'model.onnx'));
     expect(standalone.inputShape).toEqual([28, 28, 1]);
     standalone.dispose();
+  });
+
+  it('transposes NHWC samples for an NCHW model with 3 channels (logits equal to the ONNX adapter\'s)', async () => {
+    const random = createRandom(21);
+    const weights = Array.from({ length: 60 * 4 }, () => random.normal());
+    const bytes = encodeOnnxModel({
+      inputs: [{ name: 'x', dims: ['N', 3, 4, 5] }],
+      outputs: [{ name: 'y', dims: ['N', 4] }],
+      initializers: [{ name: 'w', dims: [60, 4], data: weights }],
+      nodes: [
+        { opType: 'Flatten', inputs: ['x'], outputs: ['f'], attributes: { axis: 1 } },
+        { opType: 'MatMul', inputs: ['f', 'w'], outputs: ['y'] },
+      ],
+    });
+    const model = await loadOnnxModel(bytes, { id: 'nchw-3' });
+    expect(model.layout).toBe('nchw');
+    expect(model.inputShape).toEqual([4, 5, 3]);
+    const choice = await smoothingClassifierFor(model, { onnx: bytes });
+    expect(choice.fallbackReason).toBeUndefined();
+    const sample = Float32Array.from({ length: 60 }, () => random.next());
+    const fast = await choice.classifier.logits(choice.classifier.toClassifierLayout(sample), 1);
+    const slow = await modelNoiseClassifier(model).logits(sample, 1);
+    fast.forEach((v, i) => expect(v).toBeCloseTo(slow[i], 4));
+    // The NHWC sample itself is not what the ONNX file expects: without the transpose the logits differ.
+    const raw = await choice.classifier.logits(Float32Array.from(sample), 1);
+    expect(raw.some((v, i) => Math.abs(v - slow[i]) > 1e-3)).toBe(true);
+    choice.classifier.dispose();
+    model.dispose();
   });
 });
