@@ -4,6 +4,7 @@
  * same instances (per-tool times from truth.csv; wrong answers from tool_summary.csv when every instance ran).
  *
  *   npm run bench:verify -- acasxu [--timeout S] [--limit N] [--every K] [--engine auto|bab|milp|smt] [--results out.csv]
+ *   npm run bench:verify -- acasxu --from out.csv     (the comparison table for an earlier run's results)
  *
  * `--timeout` overrides each instance's own (116 s ACAS Xu, 120/300 s mnist_fc); `--every K` runs every K-th
  * instance (a quick sample). Tool times in truth.csv have each tool's start-up overhead subtracted; ours are
@@ -63,7 +64,28 @@ async function main(): Promise<void> {
     );
   }
   console.log(`bench:verify ${name}: engine ${engine}, timeout ${timeout ?? 'per instance'} s${limit ? `, first ${limit}` : ''}${every > 1 ? `, every ${every}th` : ''}; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`);
-  const runs = await runInstances(instancesCsv, {
+  // --from results.csv: print the comparison for an earlier run instead of running again.
+  const from = flag('--from');
+  const runs: InstanceRun[] = from
+    ? fs
+        .readFileSync(from, 'utf8')
+        .trim()
+        .split(/\r?\n/)
+        .slice(1)
+        .map((line) => {
+          const [onnx, vnnlib, status, seconds, domains, truth, wrong] = line.split(',');
+          return {
+            onnx,
+            vnnlib,
+            status: status as InstanceRun['status'],
+            seconds: Number(seconds),
+            domains: Number(domains),
+            truth: truth === 'sat' || truth === 'unsat' ? truth : undefined,
+            wrong: wrong === '1',
+            verdict: { status: 'unknown', reason: 'read from a results file' },
+          };
+        })
+    : await runInstances(instancesCsv, {
     timeoutSeconds: timeout,
     limit,
     engine,
@@ -71,19 +93,19 @@ async function main(): Promise<void> {
       const truth = run.truth ? ` truth=${run.truth}${run.wrong ? ' WRONG' : ''}` : '';
       console.log(`  [${index + 1}/${count}] ${path.basename(run.onnx)} ${path.basename(run.vnnlib)} ${run.status} ${run.seconds.toFixed(2)}s domains=${run.domains}${truth}`);
     },
-  });
+      });
   const resultsFile = flag('--results');
-  if (resultsFile) fs.writeFileSync(resultsFile, formatResultsCsv(runs));
+  if (resultsFile && !from) fs.writeFileSync(resultsFile, formatResultsCsv(runs));
   const summary = summarizeRuns(runs);
 
   // The VNN-COMP tools on the same instances (truth.csv per-tool time columns).
-  const truthLines = fs.readFileSync(path.join(folder, 'truth.csv'), 'utf8').trim().split('\n');
+  const truthLines = fs.readFileSync(path.join(folder, 'truth.csv'), 'utf8').trim().split(/\r?\n/);
   const header = truthLines[0].split(',');
   const keyOf = (f: string[]) => `${path.basename(f[header.indexOf('onnx')])},${path.basename(f[header.indexOf('vnnlib')])}`;
   const ran = new Set(runs.map((r) => `${path.basename(r.onnx)},${path.basename(r.vnnlib)}`));
   const rows = truthLines.slice(1).map((l) => l.split(',')).filter((f) => ran.has(keyOf(f)));
   const toolColumns = header.map((h, i) => [h, i] as const).filter(([h]) => /^t20\d\d_/.test(h));
-  const toolSummary = fs.existsSync(path.join(folder, 'tool_summary.csv')) ? fs.readFileSync(path.join(folder, 'tool_summary.csv'), 'utf8').trim().split('\n') : [];
+  const toolSummary = fs.existsSync(path.join(folder, 'tool_summary.csv')) ? fs.readFileSync(path.join(folder, 'tool_summary.csv'), 'utf8').trim().split(/\r?\n/) : [];
   const tsHeader = toolSummary[0]?.split(',') ?? [];
   const wrongOf = (year: string, tool: string): string => {
     if (runs.length !== truthLines.length - 1) return '-';

@@ -104,11 +104,14 @@ export function babCase(network: ReluNetwork, pcase: PropertyCase, options: BabO
   const attackOnce = (): Verdict | undefined => {
     if (attacked) return undefined;
     attacked = true;
+    // At most a fifth of the remaining time goes to the attack (one step costs a forward and a backward pass).
+    const attackDeadline = Date.now() + 0.2 * Math.max(0, deadline - Date.now());
     for (const conjunction of outputs) {
       const x = falsifyBox(network, box, conjunction, {
         restarts: options.attackRestarts ?? 40,
         steps: options.attackSteps ?? 40,
         random: () => random.next(),
+        deadline: attackDeadline,
       });
       const found = x && tryPoint(x);
       if (found) return found;
@@ -231,7 +234,7 @@ function inputSplit(
     // A short PGD run on every 32nd open box finds violations the corners and centres miss.
     if ((stats.domains & 31) === 0) {
       for (const disjunct of stillOpen) {
-        const x = falsifyBox(network, box, outputs[disjunct], { restarts: 2, steps: 15, random: () => random.next(), starts: [corner] });
+        const x = falsifyBox(network, box, outputs[disjunct], { restarts: 2, steps: 15, random: () => random.next(), starts: [corner], deadline });
         const found = x && tryPoint(x);
         if (found) return found;
       }

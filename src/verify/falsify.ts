@@ -18,6 +18,8 @@ export interface FalsifyOptions {
   readonly random: () => number;
   /** Extra starting points (e.g. a box corner the bounds point at) tried before the random ones. */
   readonly starts?: readonly Float64Array[];
+  /** Date.now() after which the search stops (wide networks make each step costly). */
+  readonly deadline?: number;
 }
 
 /** max_k (c_k·y − rhs_k) for an output vector y; ≤ 0 means the conjunction holds at y. */
@@ -111,13 +113,16 @@ export function falsifyBox(network: ReluNetwork, box: InputBox, conjunction: Out
     void point;
     return worst;
   };
+  const deadline = options.deadline ?? Infinity;
   for (const start of starts) {
+    if (Date.now() > deadline) break;
     const x = Float64Array.from(start);
     let pre = forwardTrace(network, x);
     let worst = marginAt(x, pre);
     let step = 0.1;
     for (let s = 0; s < options.steps; s++) {
       if (worst <= 0 || conjunction.constraints.length === 0) return x;
+      if ((s & 7) === 7 && Date.now() > deadline) break;
       // Gradient of a soft maximum of the constraint values (the hard max alone makes the others oscillate).
       const temperature = Math.max(Math.abs(worst) * 0.2, 1e-9);
       combined.fill(0);

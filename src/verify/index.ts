@@ -14,3 +14,9 @@ export { verifyProperty, verifyOptionsSchema, checkCounterexample, ortForward, o
 export type { VerifyOptions, VerifyResult } from './verifier.js';
 export { formatVnncompResult, readInstances, readTruth, runInstances, summarizeRuns, formatSummaryTable, formatResultsCsv } from './vnncomp.js';
 export type { Instance, InstanceRun, RunSummary, RunInstancesOptions } from './vnncomp.js';
+// Solver back ends (HiGHS LP/MILP, z3 SMT); their wasm loads on first use.
+export { milpEngine, createMilpEngine, milpOptionsSchema } from './milp.js';
+export type { MilpOptions } from './milp.js';
+export { lpTightenBounds, lpMinimise } from './lp.js';
+export { smtEngine, createSmtEngine, shutdownSmt, smtOptionsSchema } from './smt.js';
+export type { SmtOptions } from './smt.js';
