@@ -9,14 +9,16 @@ import { createRandom } from '../../../engine/random.js';
 import { RampartError } from '../../../errors.js';
 import { corruptionBenchmark } from '../../../metrics/corruption-benchmark.js';
 import type { SectionConfigOf } from '../config.js';
-import { firstSamples, type AuditContext, type SectionOutcome } from '../context.js';
+import { firstSamples, skipped, type AuditContext, type SectionOutcome } from '../context.js';
 import { buildGallery, type GalleryItem } from '../gallery.js';
 import type { AuditWarning, CorruptionMetrics } from '../results.js';
 import { baselineSpecFor, loadBaseline } from './baseline.js';
 
 export async function runCorruptionsSection(config: SectionConfigOf<'corruptions'>, context: AuditContext): Promise<SectionOutcome> {
   const data = firstSamples(context.data, context.samples);
-  if (data.sampleShape.length !== 3) throw new RampartError('DATA_SHAPE_MISMATCH', `${config.id}: corruptions need image data [H, W, C]; got [${data.sampleShape.join(', ')}]. Remove the section for tabular data.`);
+  if (data.sampleShape.length !== 3) {
+    return skipped(`corruption benchmark (${config.suite})`, { suite: config.suite, samples: data.count }, `image corruptions need image data [H, W, C]; the data has samples [${data.sampleShape.join(', ')}]`);
+  }
   let corruptions = corruptionRegistry.listBySuite(config.suite);
   if (config.corruptions) {
     const unknown = config.corruptions.filter((id) => !corruptions.some((c) => c.id === id));

@@ -15,9 +15,23 @@ import { firstSamples, memoryDataset, skipped, type AuditContext, type SectionOu
 import { buildGallery, type GalleryItem } from '../gallery.js';
 import type { AuditWarning, RobustnessMetrics, ThreatResult } from '../results.js';
 
+/** Preset components that cannot run here: Square perturbs image windows; APGD-T's DLR loss needs ≥ 4 classes. */
+export function presetComponentsThatDoNotFit(ids: readonly string[], context: Pick<AuditContext, 'model' | 'data'>): { id: string; reason: string }[] {
+  const out: { id: string; reason: string }[] = [];
+  for (const id of ids) {
+    if (id === 'square' && context.data.sampleShape.length !== 3) out.push({ id, reason: `Square needs image samples [H, W, C]; the data has [${context.data.sampleShape.join(', ')}]` });
+    if (id === 'apgd-t' && context.model.numClasses < 4) out.push({ id, reason: `the targeted DLR loss needs at least 4 classes; the model has ${context.model.numClasses}` });
+  }
+  return out;
+}
+
 export async function runRobustnessSection(config: SectionConfigOf<'robustness'>, context: AuditContext): Promise<SectionOutcome> {
   const preset = config.preset || !config.attacks ? resolvePreset(config.preset ?? 'autoattack', attackRegistry) : undefined;
-  const requests: AttackRequest[] = preset ? preset.ran.map((id) => ({ id, options: {} })) : config.attacks!.map((a) => ({ id: a.id, options: { ...a.options } }));
+  // Preset components that cannot run on this model/data are left out and reported (a user-listed attack is not).
+  const unfit = preset ? presetComponentsThatDoNotFit(preset.ran, context) : [];
+  const requests: AttackRequest[] = preset
+    ? preset.ran.filter((id) => !unfit.some((u) => u.id === id)).map((id) => ({ id, options: {} }))
+    : config.attacks!.map((a) => ({ id: a.id, options: { ...a.options } }));
   for (const [key, value] of [
     ['steps', config.steps],
     ['restarts', config.restarts],
@@ -65,7 +79,7 @@ export async function runRobustnessSection(config: SectionConfigOf<'robustness'>
       preset,
       onProgress: (done, total, note) => context.progress(done, total, note),
     });
-    const warnings: AuditWarning[] = [];
+    const warnings: AuditWarning[] = unfit.map((u) => ({ code: 'preset-incomplete', message: `preset ${preset!.name}: ${u.id} left out: ${u.reason}` }));
     if (report.preset && report.preset.missing.length > 0) {
       warnings.push({ code: 'preset-incomplete', message: `preset ${report.preset.name}: ${report.preset.missing.join(', ')} not available in this build; the cascade ran ${report.preset.ran.join(', ')}` });
     }

@@ -45,7 +45,7 @@ export async function runValidationSection(config: SectionConfigOf<'validation'>
     const definition = attackRegistry.get(attack.id);
     const attacks: AttackRequest[] = [attack];
     if (attack.id !== 'fgsm' && definition.requires === 'gradients') attacks.push({ id: 'fgsm' });
-    if (definition.requires === 'gradients' && attackRegistry.has('square') && attack.id !== 'square') attacks.push({ id: 'square', options: { queries: 300 } });
+    if (definition.requires === 'gradients' && attackRegistry.has('square') && attack.id !== 'square' && data.sampleShape.length === 3) attacks.push({ id: 'square', options: { queries: 300 } });
     const report = await runAttacks({ model: context.model, data: dataset, attacks, norm: config.norm, epsilons: [config.epsilon], seed: context.seed, batchSize: Math.max(1, data.count) });
     const diagnostics = await runDiagnostics({ model: context.model, data: dataset, sampleSize: data.count, report, attack, norm: config.norm, epsilons: [config.epsilon], seed: context.seed, active: false });
     for (const check of diagnostics.checks) {
