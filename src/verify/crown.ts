@@ -59,6 +59,12 @@ export interface SpecBound {
 export interface BoundOptions {
   /** 'auto' = 'backward' (CROWN per unstable neuron); 'forward' = symbolic intervals; 'interval' = IBP. */
   readonly intermediate?: 'auto' | 'forward' | 'backward' | 'interval';
+  /**
+   * Backward CROWN for every neuron, not only those interval bounds leave unstable (as src/certify does). A stable
+   * neuron's relaxation does not depend on its bound values, so this only tightens later interval intersections
+   * and the final interval floor, at the cost of one backward row pair per neuron. Default false.
+   */
+  readonly allNeurons?: boolean;
 }
 
 /** Sound pre-activation bounds of every hidden layer on `box`, honouring `splits` (if given). */
@@ -71,7 +77,11 @@ export function computeIntermediateBounds(
 ): IntermediateBounds {
   const mode = options.intermediate ?? 'auto';
   const bounds =
-    mode === 'interval' ? intervalWithSplits(network, box, splits, parent) : mode === 'forward' ? forwardSymbolic(network, box, splits) : backwardIntermediate(network, box, splits, parent);
+    mode === 'interval'
+      ? intervalWithSplits(network, box, splits, parent)
+      : mode === 'forward'
+        ? forwardSymbolic(network, box, splits)
+        : backwardIntermediate(network, box, splits, parent, options.allNeurons ?? false);
   if (!splits) return bounds;
   const infeasible = bounds.lower.some((lo, k) => lo.some((l, i) => l > bounds.upper[k][i]));
   return infeasible ? { ...bounds, infeasible } : bounds;
@@ -272,7 +282,7 @@ function forwardSymbolic(network: ReluNetwork, box: InputBox, splits?: SplitStat
 }
 
 /** Backward CROWN for each hidden layer's unstable neurons (by interval bounds); stable neurons keep interval bounds. */
-function backwardIntermediate(network: ReluNetwork, box: InputBox, splits?: SplitState, parent?: IntermediateBounds): IntermediateBounds {
+function backwardIntermediate(network: ReluNetwork, box: InputBox, splits: SplitState | undefined, parent: IntermediateBounds | undefined, allNeurons: boolean): IntermediateBounds {
   const lowerAll: Float64Array[] = [];
   const upperAll: Float64Array[] = [];
   const linearAll: LinearBounds[] = [];
@@ -298,7 +308,7 @@ function backwardIntermediate(network: ReluNetwork, box: InputBox, splits?: Spli
       }
     } else {
       const unstable: number[] = [];
-      for (let i = 0; i < width; i++) if (lower[i] < 0 && upper[i] > 0) unstable.push(i);
+      for (let i = 0; i < width; i++) if (allNeurons || (lower[i] < 0 && upper[i] > 0)) unstable.push(i);
       if (unstable.length > 0) {
         const rows = new Float64Array(2 * unstable.length * width);
         unstable.forEach((i, r) => {
@@ -354,11 +364,29 @@ export function specLowerBounds(
   rows: Float64Array,
   rhs: Float64Array,
   splits?: SplitState,
-  options: { alphaIterations?: number } = {},
+  options: { alphaIterations?: number; outputFloor?: boolean } = {},
 ): SpecBound {
   const count = rhs.length;
   const result = backwardLower(network, box, bounds, splits, network.layers.length - 1, rows, count, true);
   const floor = intervalSpecLower(network, box, bounds, rows, count);
+  if (options.outputFloor) {
+    // Also combine CROWN bounds of each output (as src/certify does): sometimes tighter than the rows' own pass.
+    const m = network.outputSize;
+    const unit = new Float64Array(2 * m * m);
+    for (let j = 0; j < m; j++) {
+      unit[j * m + j] = 1;
+      unit[(m + j) * m + j] = -1;
+    }
+    const outputs = backwardLower(network, box, bounds, splits, network.layers.length - 1, unit, 2 * m, false);
+    for (let r = 0; r < count; r++) {
+      let v = 0;
+      for (let j = 0; j < m; j++) {
+        const c = rows[r * m + j];
+        v += c > 0 ? c * outputs.lower[j] : -c * outputs.lower[m + j];
+      }
+      if (v > floor[r]) floor[r] = v;
+    }
+  }
   for (let r = 0; r < count; r++) result.lower[r] = Math.max(result.lower[r], floor[r]) - rhs[r];
   const iterations = options.alphaIterations ?? 0;
   if (iterations > 0) {
