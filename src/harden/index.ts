@@ -1,5 +1,34 @@
-/** Public face of `rampart/harden` (so far: plain training of the reference architectures). */
+/** Public face of `rampart/harden`: reference architectures, plain training, and the hardening toolkit. */
 export { trainClassifier, trainOptionsSchema } from './train.js';
 export type { TrainOptions, TrainResult, EpochLog, TrainHooks } from './train.js';
 export { buildArchitecture, architectureNames } from './architectures.js';
 export type { ArchitectureName } from './architectures.js';
+export { hardenClassifier, parseHardenOptions, needsTfjsEngine, engineAccuracy, engineRobustAccuracy, smoothedCrossEntropy } from './loop.js';
+export type { EpochRecord, StopReason, HardenCallbacks, HardenModelSource, HardenRunOptions, HardenResult } from './loop.js';
+export { hardenOptionsSchema, adversarialSchema, certifiedSchema, evaluationSchema, selectionScore } from './options.js';
+export type { HardenOptions, HardenOptionsInput } from './options.js';
+export { runHarden, hardenConfigSchema, parseHardenConfig, hardenOptionsOf } from './run.js';
+export type { HardenConfig, HardenConfigInput, HardenSummary } from './run.js';
+export { runSweep, sweepConfigSchema, gridPoints, paretoFront } from './sweep.js';
+export type { SweepConfig, SweepPoint, SweepResult } from './sweep.js';
+export { createOptimizer, optimizerSchema, globalNorm } from './optimizer.js';
+export type { HostOptimizer, OptimizerOptions, OptimizerState } from './optimizer.js';
+export { learningRateAt, rampValue, scheduleSchema, rampSchema } from './schedules.js';
+export type { Schedule, Ramp } from './schedules.js';
+export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+export type { Checkpoint } from './checkpoint.js';
+export { createOrtEngine, exportFineTunedOnnx } from './engines/ort-engine.js';
+export { createTfjsEngine } from './engines/tfjs-engine.js';
+export type { TrainingEngine } from './engines/engine.js';
+export type { TfjsTrainingEngine, ApplyNetwork } from './engines/tfjs-engine.js';
+export { createTrainingAttack, trainingAttackIds } from './adversarial/builtin.js';
+export { createPgdTrainingAttack } from './adversarial/pgd.js';
+export { createFgsmTrainingAttack } from './adversarial/fgsm-rs.js';
+export { detectCatastrophicOverfitting } from './adversarial/overfitting.js';
+export type { OverfittingProbe, OverfittingVerdict } from './adversarial/overfitting.js';
+export { tradesObjective, tradesExamples, klFromLogits } from './adversarial/trades.js';
+export type { TrainingAttack } from './adversarial/define.js';
+export { certifiedObjective } from './certified/objective.js';
+export { createAugmentation, parseAugmentList, augmentationIds } from './augment/builtin.js';
+export type { Augmentation, AugmentBatch, AugmentResult } from './augment/define.js';
+export * from './ensemble/index.js';

@@ -17,7 +17,7 @@ import { engineRobustAccuracy, hardenClassifier, smoothedCrossEntropy } from './
 import { createPgdTrainingAttack } from './adversarial/pgd.js';
 import { createOrtEngine } from './engines/ort-engine.js';
 import { createTfjsEngine } from './engines/tfjs-engine.js';
-import { ibpMarginLowerBounds, crownMarginLowerBounds } from './certified/bounds.js';
+import { certifiedMarginBounds } from '../certify/training-bounds.js';
 import { expectNoLeaks } from '../../test/helpers/leaks.js';
 
 const F = 20;
@@ -177,7 +177,7 @@ describe('hardenClassifier', () => {
         evaluation: { robustSamples: 0 },
       });
       const fraction = tf.tidy(() => {
-        const m = ibpMarginLowerBounds(model, tf.tensor2d(validation.x, [200, F]), tf.tensor1d(validation.y, 'int32'), 0.1, [0, 1]);
+        const m = certifiedMarginBounds(model, tf.tensor2d(validation.x, [200, F]), tf.tensor1d(validation.y, 'int32'), { epsilon: 0.1, method: 'ibp' });
         // verified when every other class's margin lower bound is positive (the true class entry is 0)
         const k = tf.cast(tf.oneHot(tf.tensor1d(validation.y, 'int32'), 2), 'float32');
         const worst = tf.min(tf.add(m, tf.mul(k, 1e9)), 1);
@@ -191,27 +191,6 @@ describe('hardenClassifier', () => {
     const ibp = await verified(true);
     console.log('IBP-verified fraction', { plain, ibp });
     expect(ibp).toBeGreaterThan(plain + 0.2);
-  });
-
-  it('CROWN margin bounds are sound (below sampled margins) and at least as tight as IBP on a small ReLU net', () => {
-    const model = linearModel(13, 8);
-    tf.tidy(() => {
-      const x = tf.tensor2d(validation.x.subarray(0, 10 * F), [10, F]);
-      const y = tf.tensor1d(validation.y.subarray(0, 10), 'int32');
-      const crown = crownMarginLowerBounds(model, x, y, 0.05, [0, 1]).arraySync() as number[][];
-      const ibp = ibpMarginLowerBounds(model, x, y, 0.05, [0, 1]).arraySync() as number[][];
-      const random = createRandom(3);
-      for (let trial = 0; trial < 20; trial++) {
-        const noise = tf.tensor2d(Float32Array.from({ length: 10 * F }, () => (2 * random.next() - 1) * 0.05), [10, F]);
-        const z = (model.predict(tf.clipByValue(tf.add(x, noise), 0, 1)) as tf.Tensor2D).arraySync() as number[][];
-        for (let n = 0; n < 10; n++) {
-          const label = validation.y[n];
-          for (let j = 0; j < 2; j++) if (j !== label) expect(crown[n][j]).toBeLessThanOrEqual(z[n][label] - z[n][j] + 1e-4);
-        }
-      }
-      for (let n = 0; n < 10; n++) for (let j = 0; j < 2; j++) expect(crown[n][j]).toBeGreaterThanOrEqual(ibp[n][j] - 1e-4);
-    });
-    model.dispose();
   });
 
   it('the ONNX Runtime and tfjs engines give the same weight gradients and input gradients', async () => {

@@ -1,14 +1,15 @@
 /**
  * Certified-training objective (Gowal et al. 2018, https://arxiv.org/abs/1810.12715; Zhang et al. 2020 CROWN-IBP,
  * https://arxiv.org/abs/1906.06316): L = κ·CE(z(x), y) + (1−κ)·CE(−m, y), where m are lower bounds of the margins
- * zᵧ − zⱼ over the ε-ball (the "worst-case logits" −m, 0 at the true class). IBP uses interval bounds; CROWN-IBP
- * uses β·m_CROWN + (1−β)·m_IBP with β ramping from 1 to 0 as ε ramps up (the paper's schedule). The loop ramps ε
- * and κ (κ from 1 to its end value over the ε ramp).
+ * zᵧ − zⱼ over the ε-ball (the "worst-case logits" −m, 0 at the true class), computed differentiably by the
+ * certification layer's `certifiedMarginBounds` (src/certify/training-bounds.ts). IBP uses interval bounds;
+ * CROWN-IBP uses β·CROWN-IBP + (1−β)·IBP with β ramping from 1 to 0 as ε ramps up (the paper's schedule). The loop
+ * ramps ε and κ (κ from `kappaStart` to `kappaEnd` over the ε ramp).
  */
 import { tf } from '../../engine/tf.js';
 import { crossEntropy } from '../../engine/losses.js';
+import { certifiedMarginBounds } from '../../certify/training-bounds.js';
 import type { TfjsTrainingEngine } from '../engines/tfjs-engine.js';
-import { crownMarginLowerBounds, ibpMarginLowerBounds } from './bounds.js';
 
 export interface CertifiedObjectiveOptions {
   method: 'ibp' | 'crown-ibp';
@@ -29,11 +30,8 @@ export function certifiedObjective(engine: TfjsTrainingEngine, x: Float32Array, 
     logits = clean.dataSync() as Float32Array;
     const natural = tf.mean(crossEntropy(clean, y));
     if (o.epsilon <= 0) return natural as tf.Scalar;
-    let margins = ibpMarginLowerBounds(engine.layersModel, xs, y, o.epsilon, o.bounds);
-    if (o.method === 'crown-ibp') {
-      const beta = Math.max(0, 1 - o.progress);
-      if (beta > 0) margins = tf.add(tf.mul(beta, crownMarginLowerBounds(engine.layersModel, xs, y, o.epsilon, o.bounds)), tf.mul(1 - beta, margins));
-    }
+    const beta = o.method === 'crown-ibp' ? Math.max(0, 1 - o.progress) : 0;
+    const margins = certifiedMarginBounds(engine.layersModel, xs, y, { epsilon: o.epsilon, method: beta > 0 ? 'crown-ibp' : 'ibp', beta: beta > 0 ? beta : 1, bounds: [o.bounds[0], o.bounds[1]] });
     const robust = tf.mean(crossEntropy(tf.neg(margins), y));
     return tf.add(tf.mul(o.kappa, natural), tf.mul(1 - o.kappa, robust)) as tf.Scalar;
   });
