@@ -37,3 +37,29 @@ describe('reference models', () => {
     });
   }
 });
+
+// Hardened models (docs/harden.md): the sidecar's clean test accuracy is what an evaluation gives today, the
+// command is the `rampart harden` run that made them, and each records its robustness evaluation.
+const hardened = [
+  { spec: 'builtin:mnist-cnn-robust', data: 'mnist:test', minimum: 0.95 },
+  { spec: 'builtin:fashion-cnn-robust', data: 'fashion-mnist:test', minimum: 0.8 },
+  { spec: 'builtin:mnist-mlp-ibp', data: 'mnist:test', minimum: 0.85 },
+  { spec: 'builtin:mnist-cnn-noise', data: 'mnist:test', minimum: 0.95 },
+];
+
+describe('hardened models', () => {
+  for (const { spec, data, minimum } of hardened) {
+    it(`${spec} ≥ ${minimum} clean on ${data}, as its sidecar records`, async () => {
+      const model = await loadModel(spec);
+      const { accuracy } = await evaluateAccuracy(model, await openDataset(data));
+      model.dispose();
+      expect(accuracy).toBeGreaterThanOrEqual(minimum);
+      const sidecar = resolveModelSpec(spec).sidecar!;
+      expect(sidecar.testData).toBe(data);
+      expect(sidecar.testAccuracy as number).toBeCloseTo(accuracy, 3);
+      expect(sidecar.command).toMatch(/^rampart harden /);
+      expect(Array.isArray(sidecar.evaluation)).toBe(true);
+      expect(fs.existsSync(resolveModelSpec(spec).file.replace(/model\.json$/, 'model.onnx'))).toBe(true);
+    });
+  }
+});
