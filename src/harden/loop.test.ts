@@ -13,9 +13,10 @@ import { tf } from '../engine/tf.js';
 import { setupBackend } from '../engine/backend.js';
 import { createRandom } from '../engine/random.js';
 import type { LoadedData } from '../data/load-all.js';
-import { engineRobustAccuracy, hardenClassifier, smoothedCrossEntropy } from './loop.js';
+import { engineAccuracy, engineRobustAccuracy, hardenClassifier, smoothedCrossEntropy } from './loop.js';
+import { exportToOnnx } from '../engine/export-onnx.js';
 import { createPgdTrainingAttack } from './adversarial/pgd.js';
-import { createOrtEngine } from './engines/ort-engine.js';
+import { createOrtEngine, exportFineTunedOnnx } from './engines/ort-engine.js';
 import { createTfjsEngine } from './engines/tfjs-engine.js';
 import { certifiedMarginBounds } from '../certify/training-bounds.js';
 import { expectNoLeaks } from '../../test/helpers/leaks.js';
@@ -213,6 +214,25 @@ describe('hardenClassifier', () => {
     for (let i = 0; i < ia.gradient.length; i++) expect(ia.gradient[i]).toBeCloseTo(ib.gradient[i], 4);
     await ort.release();
     model.dispose();
+  });
+
+  it('fine-tunes an ONNX model on ONNX Runtime and writes the trained initializers back into the file', async () => {
+    const model = linearModel(31, 8);
+    const bytes = exportToOnnx(model);
+    model.dispose();
+    const before = await createOrtEngine({ onnxBytes: bytes });
+    const startAccuracy = await engineAccuracy(before, validation.x, validation.y, validation.count);
+    await before.release();
+    const r = await hardenClassifier({ onnxBytes: bytes }, train, validation, { epochs: 6, batchSize: 50, learningRate: 0.05, seed: 1, select: 'last', evaluation: { robustSamples: 0 } });
+    expect(r.engine.kind).toBe('ort');
+    const trained = exportFineTunedOnnx(bytes, r.engine.weights);
+    await r.engine.release();
+    const after = await createOrtEngine({ onnxBytes: trained });
+    const endAccuracy = await engineAccuracy(after, validation.x, validation.y, validation.count);
+    await after.release();
+    expect(endAccuracy).toBeCloseTo(r.history[r.history.length - 1].cleanAccuracy, 10);
+    expect(endAccuracy).toBeGreaterThan(Math.max(0.85, startAccuracy + 0.1));
+    await expect(hardenClassifier({ onnxBytes: bytes }, train, validation, { epochs: 1, labelSmoothing: 0.1 })).rejects.toThrow(/tfjs engine, which trains TF.js models only/);
   });
 
   it('training on the tfjs engine leaks no tensors', async () => {
