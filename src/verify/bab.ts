@@ -168,7 +168,7 @@ function inputSplit(
   const score = new Float64Array(d);
   const spec = { alphaIterations };
   while (queue.size > 0) {
-    if ((stats.domains & 63) === 0 && Date.now() > deadline) {
+    if ((stats.domains & 7) === 0 && Date.now() > deadline) {
       return { status: 'timeout', reason: `input splitting: ${stats.domains} boxes bounded, ${queue.size} still open when the time ran out` };
     }
     const item = queue.pop()!;
