@@ -160,8 +160,9 @@ export async function certifiedAccuracy(
       const center = toGraphInput(x, graph, layout as GraphInputLayout);
       try {
         const logits = await model.logits(x);
-        const pred = (await tf.tidy(() => tf.argMax(logits, 1)).data()) as Int32Array;
-        logits.dispose();
+        const argmax = tf.argMax(logits, 1);
+        const pred = (await argmax.data()) as Int32Array;
+        tf.dispose([argmax, logits]);
         predicted.set(pred, start);
         for (const m of opts.methods) {
           const t0 = performance.now();
