@@ -507,61 +507,68 @@ function backwardLower(
   alphas?: readonly Float64Array[],
 ): SpecBound {
   const constant = new Float64Array(count);
-  let lambda = rows;
   const layerCoefficients: Float64Array[] = [];
+  const d = network.inputSize;
+  // Ping-pong work buffers (per network, grown on demand): this runs for every neuron row of every box, and fresh
+  // arrays per layer made the garbage collector a visible share of the time. Only the returned input coefficients
+  // are a new array.
+  const work = scratchFor(network, count);
+  let lambda = rows;
+  let spare = work.a;
   for (let k = top; k >= 0; k--) {
     const layer = network.layers[k];
     const n = layer.inSize;
     const m = layer.outSize;
-    const w = layer.weights;
-    const b = layer.bias;
-    // constant += Λ b ; next = Λ W
-    const next = new Float64Array(count * n);
-    for (let r = 0; r < count; r++) {
-      const lr = r * m;
-      const nr = r * n;
-      let c = 0;
-      for (let i = 0; i < m; i++) {
-        const li = lambda[lr + i];
-        if (li === 0) continue;
-        c += li * b[i];
-        const off = i * n;
-        for (let j = 0; j < n; j++) next[nr + j] += li * w[off + j];
-      }
-      constant[r] += c;
-    }
+    const next = k === 0 ? new Float64Array(count * n) : spare;
+    multiplyRows(lambda, count, m, layer.weights, layer.bias, n, next, constant, work);
     if (k === 0) {
       lambda = next;
       break;
     }
-    if (keepLayerCoefficients) layerCoefficients[k - 1] = next.slice();
-    // Relax the ReLUs of layer k−1 (whose outputs are this layer's inputs).
+    if (keepLayerCoefficients) layerCoefficients[k - 1] = next.slice(0, count * n);
+    // Relax the ReLUs of layer k−1 (whose outputs are this layer's inputs), one contiguous row at a time.
     const lo = bounds.lower[k - 1];
     const hi = bounds.upper[k - 1];
+    const mode = work.mode;
+    const slope = work.slope;
+    const lowerSlope = work.lowerSlope;
+    const offset = work.offset;
     for (let j = 0; j < n; j++) {
       const l = lo[j];
       const u = hi[j];
-      if (u <= 0) {
-        for (let r = 0; r < count; r++) next[r * n + j] = 0;
-      } else if (l >= 0) {
-        // identity
-      } else {
+      if (u <= 0) mode[j] = 0;
+      else if (l >= 0) mode[j] = 1;
+      else {
+        mode[j] = 2;
         const s = u / (u - l);
-        const alpha = alphas ? alphas[k - 1][j] : u > -l ? 1 : 0;
-        for (let r = 0; r < count; r++) {
-          const idx = r * n + j;
-          const a = next[idx];
-          if (a >= 0) next[idx] = a * alpha;
-          else {
-            next[idx] = a * s;
-            constant[r] -= a * s * l;
-          }
-        }
+        slope[j] = s;
+        offset[j] = s * l;
+        lowerSlope[j] = alphas ? alphas[k - 1][j] : u > -l ? 1 : 0;
       }
     }
+    for (let r = 0; r < count; r++) {
+      const off = r * n;
+      let c = 0;
+      for (let j = 0; j < n; j++) {
+        const md = mode[j];
+        if (md === 1) continue;
+        const idx = off + j;
+        if (md === 0) {
+          next[idx] = 0;
+          continue;
+        }
+        const a = next[idx];
+        if (a >= 0) next[idx] = a * lowerSlope[j];
+        else {
+          next[idx] = a * slope[j];
+          c -= a * offset[j];
+        }
+      }
+      constant[r] += c;
+    }
     lambda = next;
+    spare = next === work.a ? work.b : work.a;
   }
-  const d = network.inputSize;
   const lower = new Float64Array(count);
   for (let r = 0; r < count; r++) {
     let v = constant[r];
@@ -574,4 +581,130 @@ function backwardLower(
   }
   void splits;
   return { lower, inputCoefficients: lambda, layerCoefficients };
+}
+
+interface BackwardWork {
+  rows: number;
+  a: Float64Array;
+  b: Float64Array;
+  mode: Uint8Array;
+  slope: Float64Array;
+  lowerSlope: Float64Array;
+  offset: Float64Array;
+  active: Int32Array;
+  packL: Float64Array;
+  packW: Float64Array;
+}
+
+const backwardWork = new WeakMap<ReluNetwork, BackwardWork>();
+
+/** Work buffers for `count` rows of the widest layer (reused across calls; backwardLower is not re-entrant). */
+function scratchFor(network: ReluNetwork, count: number): BackwardWork {
+  let work = backwardWork.get(network);
+  if (!work || work.rows < count) {
+    let width = network.inputSize;
+    for (const layer of network.layers) width = Math.max(width, layer.inSize, layer.outSize);
+    const rows = Math.max(count, work ? 2 * work.rows : 0);
+    work = {
+      rows,
+      a: new Float64Array(rows * width),
+      b: new Float64Array(rows * width),
+      mode: new Uint8Array(width),
+      slope: new Float64Array(width),
+      lowerSlope: new Float64Array(width),
+      offset: new Float64Array(width),
+      active: new Int32Array(width),
+      packL: new Float64Array(rows * width),
+      packW: new Float64Array(width * width),
+    };
+    backwardWork.set(network, work);
+  }
+  return work;
+}
+
+/**
+ * next[r] = Λ[r]·W (overwritten) and constant[r] += Λ[r]·b for every row. Columns of Λ that are zero in every row
+ * (dead or inactive neurons) are dropped first; the product then runs as dot products over the packed columns,
+ * two rows × two outputs at a time, which keeps the sums in registers (an axpy form loads and stores `next` for
+ * every multiply and was ~80% of the time per box).
+ */
+function multiplyRows(lambda: Float64Array, count: number, m: number, w: Float64Array, b: Float64Array, n: number, next: Float64Array, constant: Float64Array, work: BackwardWork): void {
+  const active = work.active;
+  let p = 0;
+  for (let i = 0; i < m; i++) {
+    for (let r = 0; r < count; r++) {
+      if (lambda[r * m + i] !== 0) {
+        active[p++] = i;
+        break;
+      }
+    }
+  }
+  const packL = work.packL;
+  const packW = work.packW;
+  for (let r = 0; r < count; r++) {
+    const lr = r * m;
+    const pr = r * p;
+    let c = 0;
+    for (let q = 0; q < p; q++) {
+      const v = lambda[lr + active[q]];
+      packL[pr + q] = v;
+      c += v * b[active[q]];
+    }
+    constant[r] += c;
+  }
+  for (let q = 0; q < p; q++) {
+    const off = active[q] * n;
+    for (let j = 0; j < n; j++) packW[j * p + q] = w[off + j];
+  }
+  let r = 0;
+  for (; r + 1 < count; r += 2) {
+    const a0 = r * p;
+    const a1 = a0 + p;
+    const n0 = r * n;
+    const n1 = n0 + n;
+    let j = 0;
+    for (; j + 1 < n; j += 2) {
+      const w0 = j * p;
+      const w1 = w0 + p;
+      let s00 = 0;
+      let s01 = 0;
+      let s10 = 0;
+      let s11 = 0;
+      for (let q = 0; q < p; q++) {
+        const x0 = packL[a0 + q];
+        const x1 = packL[a1 + q];
+        const y0 = packW[w0 + q];
+        const y1 = packW[w1 + q];
+        s00 += x0 * y0;
+        s01 += x0 * y1;
+        s10 += x1 * y0;
+        s11 += x1 * y1;
+      }
+      next[n0 + j] = s00;
+      next[n0 + j + 1] = s01;
+      next[n1 + j] = s10;
+      next[n1 + j + 1] = s11;
+    }
+    for (; j < n; j++) {
+      const w0 = j * p;
+      let s0 = 0;
+      let s1 = 0;
+      for (let q = 0; q < p; q++) {
+        s0 += packL[a0 + q] * packW[w0 + q];
+        s1 += packL[a1 + q] * packW[w0 + q];
+      }
+      next[n0 + j] = s0;
+      next[n1 + j] = s1;
+    }
+  }
+  for (; r < count; r++) {
+    const a0 = r * p;
+    const n0 = r * n;
+    for (let j = 0; j < n; j++) {
+      const w0 = j * p;
+      let s0 = 0;
+      for (let q = 0; q < p; q++) s0 += packL[a0 + q] * packW[w0 + q];
+      next[n0 + j] = s0;
+    }
+  }
 }
