@@ -310,13 +310,16 @@ function backwardIntermediate(network: ReluNetwork, box: InputBox, splits: Split
       const unstable: number[] = [];
       for (let i = 0; i < width; i++) if (allNeurons || (lower[i] < 0 && upper[i] > 0)) unstable.push(i);
       if (unstable.length > 0) {
-        const rows = new Float64Array(2 * unstable.length * width);
+        // Rows ±e_i: the first backward step is a signed copy of W_k's row i (no product needed).
+        const unit = { index: new Int32Array(2 * unstable.length), sign: new Float64Array(2 * unstable.length) };
         unstable.forEach((i, r) => {
-          rows[r * width + i] = 1;
-          rows[(unstable.length + r) * width + i] = -1;
+          unit.index[r] = i;
+          unit.sign[r] = 1;
+          unit.index[unstable.length + r] = i;
+          unit.sign[unstable.length + r] = -1;
         });
         const partial = { lower: lowerAll, upper: upperAll };
-        const bound = backwardLower(network, box, partial, splits, k, rows, 2 * unstable.length, false);
+        const bound = backwardLower(network, box, partial, splits, k, new Float64Array(0), 2 * unstable.length, false, undefined, unit);
         const coefficients = bound.inputCoefficients;
         unstable.forEach((i, r) => {
           const lo = bound.lower[r];
@@ -505,6 +508,7 @@ function backwardLower(
   count: number,
   keepLayerCoefficients: boolean,
   alphas?: readonly Float64Array[],
+  unit?: { readonly index: Int32Array; readonly sign: Float64Array },
 ): SpecBound {
   const constant = new Float64Array(count);
   const layerCoefficients: Float64Array[] = [];
@@ -520,7 +524,18 @@ function backwardLower(
     const n = layer.inSize;
     const m = layer.outSize;
     const next = k === 0 ? new Float64Array(count * n) : spare;
-    multiplyRows(lambda, count, m, layer.weights, layer.bias, n, next, constant, work);
+    if (unit && k === top) {
+      // Row r is sign[r]·e_index[r] (rows is unused): Λ·W is a signed row of W, Λ·b a signed bias entry.
+      const w = layer.weights;
+      for (let r = 0; r < count; r++) {
+        const sg = unit.sign[r];
+        const i = unit.index[r];
+        const off = i * n;
+        const nr = r * n;
+        for (let j = 0; j < n; j++) next[nr + j] = sg * w[off + j];
+        constant[r] += sg * layer.bias[i];
+      }
+    } else multiplyRows(lambda, count, m, layer.weights, layer.bias, n, next, constant, work);
     if (k === 0) {
       lambda = next;
       break;
