@@ -131,25 +131,38 @@ function intervalLayer(network: ReluNetwork, k: number, inLower: Float64Array, i
   const lower = new Float64Array(layer.outSize);
   const upper = new Float64Array(layer.outSize);
   const w = layer.weights;
+  const wAbs = absoluteWeights(network, k);
   const n = layer.inSize;
+  // Centre-radius form W·c ± |W|·r: no sign branch per weight (this runs for every layer of every box).
+  const centre = new Float64Array(n);
+  const radius = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    centre[j] = 0.5 * (inLower[j] + inUpper[j]);
+    radius[j] = 0.5 * (inUpper[j] - inLower[j]);
+  }
   for (let i = 0; i < layer.outSize; i++) {
-    let lo = layer.bias[i];
-    let hi = lo;
+    let mid = layer.bias[i];
+    let rad = 0;
     const off = i * n;
     for (let j = 0; j < n; j++) {
-      const wij = w[off + j];
-      if (wij >= 0) {
-        lo += wij * inLower[j];
-        hi += wij * inUpper[j];
-      } else {
-        lo += wij * inUpper[j];
-        hi += wij * inLower[j];
-      }
+      mid += w[off + j] * centre[j];
+      rad += wAbs[off + j] * radius[j];
     }
-    lower[i] = lo;
-    upper[i] = hi;
+    lower[i] = mid - rad;
+    upper[i] = mid + rad;
   }
   return { lower, upper };
+}
+
+const absoluteWeightCache = new WeakMap<ReluNetwork, Float64Array[]>();
+
+function absoluteWeights(network: ReluNetwork, k: number): Float64Array {
+  let all = absoluteWeightCache.get(network);
+  if (!all) {
+    all = network.layers.map((layer) => layer.weights.map(Math.abs));
+    absoluteWeightCache.set(network, all);
+  }
+  return all[k];
 }
 
 function intersect(lower: Float64Array, upper: Float64Array, pl: Float64Array, pu: Float64Array): void {
