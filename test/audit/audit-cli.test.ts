@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect, beforeAll } from 'vitest';
 import type { CliRun } from '../helpers/cli.js';
-import { runCliAsync } from './cli-async.js';
+import { runCli } from '../helpers/cli.js';
 import { expectValidResultsFile } from '../helpers/json-schema.js';
 import type { AuditResults } from '../../src/report/audit/results.js';
 
@@ -58,7 +58,7 @@ describe('rampart audit (tiny suite)', () => {
 
   beforeAll(async () => {
     fs.writeFileSync(config, TINY_SUITE);
-    run = await runCliAsync(['audit', '--config', config, '--out', outA, '--require', 'cleanAccuracy >= 0.5', '--require', 'robustAccuracy[linf,0.3] <= 1']);
+    run = await runCli(['audit', '--config', config, '--out', outA, '--require', 'cleanAccuracy >= 0.5', '--require', 'robustAccuracy[linf,0.3] <= 1']);
     results = JSON.parse(fs.readFileSync(path.join(outA, 'results.json'), 'utf8')) as AuditResults;
   }, 120_000);
 
@@ -152,7 +152,7 @@ describe('rampart audit (tiny suite)', () => {
 
   it('same command and seed give the same metrics and images (and a failing gate exits 1)', async () => {
     const outB = path.join(dir, 'b');
-    const again = await runCliAsync(['audit', '--config', config, '--out', outB, '--require', 'cleanAccuracy >= 1.01']);
+    const again = await runCli(['audit', '--config', config, '--out', outB, '--require', 'cleanAccuracy >= 1.01']);
     expect(again.status, again.stderr).toBe(1);
     expect(again.stdout).toMatch(/1 of 1 gates failed/);
     expect(fs.readFileSync(path.join(outB, 'junit.xml'), 'utf8')).toMatch(/<failure/);

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect } from 'vitest';
-import { runCliAsync } from './cli-async.js';
+import { runCli } from '../helpers/cli.js';
 import { expectValidResultsFile } from '../helpers/json-schema.js';
 import type { AuditResults } from '../../src/report/audit/results.js';
 
@@ -44,7 +44,7 @@ describe('rampart audit: resume', () => {
   it('continues an interrupted audit from its last finished section and recomputes nothing before it', async () => {
     fs.writeFileSync(config, SUITE);
 
-    const first = await runCliAsync(args, { env: { RAMPART_AUDIT_TEST_EXIT_AFTER: 'robustness' } });
+    const first = await runCli(args, { env: { RAMPART_AUDIT_TEST_EXIT_AFTER: 'robustness' } });
     expect(first.status, first.stderr).toBe(86);
     const partial = read(out);
     expect(partial.status).toBe('running');
@@ -53,7 +53,7 @@ describe('rampart audit: resume', () => {
     const galleryFiles = partial.gallery.map((g) => g.original.file!);
     expect(galleryFiles).toHaveLength(1);
 
-    const second = await runCliAsync(args);
+    const second = await runCli(args);
     expect(second.status, second.stderr).toBe(0);
     expect(second.stderr).toMatch(/resuming the interrupted audit .*keeping clean, robustness/);
     const resumed = read(out);
@@ -73,7 +73,7 @@ describe('rampart audit: resume', () => {
 
   it('the resumed audit has the numbers of an uninterrupted run', async () => {
     const fresh = path.join(dir, 'fresh');
-    expect((await runCliAsync(['audit', '--config', config, '--out', fresh])).status).toBe(0);
+    expect((await runCli(['audit', '--config', config, '--out', fresh])).status).toBe(0);
     expect(timeless(read(fresh))).toEqual(timeless(read(out)));
   }, 60_000);
 
@@ -82,7 +82,7 @@ describe('rampart audit: resume', () => {
     const file = path.join(out, 'results.json');
     const previous = read(out);
     fs.writeFileSync(file, JSON.stringify({ ...previous, status: 'running' }));
-    const reseeded = await runCliAsync([...args, '--seed', '3']);
+    const reseeded = await runCli([...args, '--seed', '3']);
     expect(reseeded.status, reseeded.stderr).toBe(0);
     expect(reseeded.stderr).toMatch(/not resuming .*the suite config \(or seed, or limit\) differs/);
     const after = read(out);

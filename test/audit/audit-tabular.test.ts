@@ -7,14 +7,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect } from 'vitest';
-import { runCliAsync } from './cli-async.js';
+import { runCli } from '../helpers/cli.js';
 import { expectValidResultsFile } from '../helpers/json-schema.js';
 import type { AuditResults } from '../../src/report/audit/results.js';
 
 describe('rampart audit on tabular data', () => {
   it('skips image-only sections with reasons and trims the preset', async () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rampart-audit-tabular-')), 'out');
-    const run = await runCliAsync(['audit', '--model', 'examples/tabular/model/model.json', '--data', 'csv:examples/tabular/breast-cancer-test.csv', '--limit', '16', '--out', out]);
+    const run = await runCli(['audit', '--model', 'examples/tabular/model/model.json', '--data', 'csv:examples/tabular/breast-cancer-test.csv', '--limit', '16', '--out', out]);
     expect(run.status, run.stderr).toBe(0);
     const results = expectValidResultsFile(path.join(out, 'results.json')) as AuditResults;
     expect(results.sections.corruptions).toMatchObject({ status: 'skipped', metrics: null });

@@ -127,12 +127,12 @@ describe('audit config', () => {
 });
 
 describe('rampart audit with a bad config', () => {
-  it('prints every field problem, exits 2 and writes nothing', () => {
+  it('prints every field problem, exits 2 and writes nothing', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rampart-audit-config-'));
     const file = path.join(dir, 'audit.yaml');
     fs.writeFileSync(file, 'seed: 1\ncolour: red\nsections:\n  - type: robustness\n    epsilons: [0.1, 2]\n  - type: clean\n    samples: many\n');
     const out = path.join(dir, 'out');
-    const run = runCli(['audit', '--config', file, '--out', out]);
+    const run = await runCli(['audit', '--config', file, '--out', out]);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/3 problems/);
     expect(run.stderr).toMatch(/colour: unknown key/);
@@ -142,15 +142,15 @@ describe('rampart audit with a bad config', () => {
     expect(fs.existsSync(out)).toBe(false);
   });
 
-  it('a missing config file and a bad --seed exit 2 without writing', () => {
+  it('a missing config file and a bad --seed exit 2 without writing', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rampart-audit-config-'));
     const out = path.join(dir, 'out');
-    const missing = runCli(['audit', '--config', path.join(dir, 'nope.yaml'), '--out', out]);
+    const missing = await runCli(['audit', '--config', path.join(dir, 'nope.yaml'), '--out', out]);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/does not exist/);
-    const seed = runCli(['audit', '--seed', '-1', '--out', out]);
+    const seed = await runCli(['audit', '--seed', '-1', '--out', out]);
     expect(seed.status).toBe(2);
-    const gate = runCli(['audit', '--require', 'cleanAccuracy >=', '--out', out]);
+    const gate = await runCli(['audit', '--require', 'cleanAccuracy >=', '--out', out]);
     expect(gate.status).toBe(2);
     expect(gate.stderr).toMatch(/gate "cleanAccuracy >="/);
     expect(fs.existsSync(out)).toBe(false);

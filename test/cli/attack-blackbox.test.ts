@@ -7,9 +7,9 @@ import { describe, it, expect } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
 describe('rampart attack --gradients none (black box)', () => {
-  it('square on models/mnist-cnn/model.onnx with --queries: per-sample queries to success, repeatable', () => {
+  it('square on models/mnist-cnn/model.onnx with --queries: per-sample queries to success, repeatable', async () => {
     const args = ['attack', '--model', 'models/mnist-cnn/model.onnx', '--gradients', 'none', '--attack', 'square', '--queries', '200', '--eps', '0.3', '--limit', '12', '--seed', '4', '--json'];
-    const run = runCli(args);
+    const run = await runCli(args);
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
     const r = result.attacks[0].results[0];
@@ -23,20 +23,20 @@ describe('rampart attack --gradients none (black box)', () => {
     // failures spend the whole budget, so the total bounds the successes' queries
     expect(r.queries.forward).toBe(Math.round(r.queries.toSuccess.mean * r.successes) + 200 * (r.attacked - r.successes));
     const timeless = (json: string) => JSON.parse(json, (key, value) => (key === 'seconds' ? 0 : value)).attacks;
-    expect(timeless(runCli(args).stdout)).toEqual(timeless(run.stdout));
+    expect(timeless((await runCli(args)).stdout)).toEqual(timeless(run.stdout));
   });
 
-  it('gradient attacks on the black box and --queries without a taker fail cleanly', () => {
-    const pgd = runCli(['attack', '--model', 'models/mnist-cnn/model.onnx', '--gradients', 'none', '--attack', 'pgd', '--eps', '0.3', '--limit', '2']);
+  it('gradient attacks on the black box and --queries without a taker fail cleanly', async () => {
+    const pgd = await runCli(['attack', '--model', 'models/mnist-cnn/model.onnx', '--gradients', 'none', '--attack', 'pgd', '--eps', '0.3', '--limit', '2']);
     expect(pgd.status).toBe(2);
     expect(pgd.stderr).toMatch(/needs input gradients/);
-    const q = runCli(['attack', '--model', 'builtin:mnist-cnn', '--attack', 'fgsm', '--queries', '10', '--eps', '0.3', '--limit', '2']);
+    const q = await runCli(['attack', '--model', 'builtin:mnist-cnn', '--attack', 'fgsm', '--queries', '10', '--eps', '0.3', '--limit', '2']);
     expect(q.status).toBe(2);
     expect(q.stderr).toMatch(/--queries does not apply/);
   });
 
-  it('--preset autoattack runs apgd-ce → apgd-t → square with the query budget', () => {
-    const run = runCli(['attack', '--model', 'builtin:mnist-cnn', '--preset', 'autoattack', '--queries', '100', '--steps', '5', '--eps', '0.05', '--limit', '8', '--json']);
+  it('--preset autoattack runs apgd-ce → apgd-t → square with the query budget', async () => {
+    const run = await runCli(['attack', '--model', 'builtin:mnist-cnn', '--preset', 'autoattack', '--queries', '100', '--steps', '5', '--eps', '0.05', '--limit', '8', '--json']);
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(result.preset.ran).toEqual(['apgd-ce', 'apgd-t', 'square']);

@@ -23,7 +23,7 @@ describe('rampart attack', () => {
     const out = path.join(dir, 'r', 'attack.json');
     const npz = path.join(dir, 'adv', 'adv.npz');
     const args = ['attack', '--model', 'builtin:mnist-cnn', '--data', 'mnist', '--limit', '40', '--attack', 'fgsm,pgd', '--eps', '0.1,0.3', '--steps', '10', '--seed', '3'];
-    const run = runCli([...args, '--json', '--out', out, '--save-adversarial', npz]);
+    const run = await runCli([...args, '--json', '--out', out, '--save-adversarial', npz]);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toBe('');
     const result = JSON.parse(run.stdout);
@@ -67,18 +67,18 @@ describe('rampart attack', () => {
     expect(successes / 40).toBeCloseTo(result.clean.accuracy - result.worstCase[1].robustAccuracy, 10);
   });
 
-  it('prints a readable table; the autoattack preset says which components ran (all three)', () => {
-    const run = runCli(['attack', '--model', 'builtin:mnist-cnn', '--limit', '10', '--preset', 'autoattack', '--eps', '0.3', '--steps', '5']);
+  it('prints a readable table; the autoattack preset says which components ran (all three)', async () => {
+    const run = await runCli(['attack', '--model', 'builtin:mnist-cnn', '--limit', '10', '--preset', 'autoattack', '--eps', '0.3', '--steps', '5']);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/preset\s+autoattack: ran apgd-ce → apgd-t → square\n/);
     expect(run.stdout).toMatch(/worst case\s+0\.3/);
-    const json = JSON.parse(runCli(['attack', '--model', 'builtin:mnist-cnn', '--limit', '10', '--preset', 'autoattack', '--eps', '0.3', '--steps', '5', '--json']).stdout);
+    const json = JSON.parse((await runCli(['attack', '--model', 'builtin:mnist-cnn', '--limit', '10', '--preset', 'autoattack', '--eps', '0.3', '--steps', '5', '--json'])).stdout);
     expect(json.preset).toEqual({ name: 'autoattack', components: ['apgd-ce', 'apgd-t', 'square'], ran: ['apgd-ce', 'apgd-t', 'square'], missing: [] });
     expect(json.cascade).toBe(true);
   });
 
-  it('targeted runs record the goal', () => {
-    const run = runCli(['attack', '--model', 'builtin:mnist-mlp', '--limit', '10', '--attack', 'pgd', '--steps', '5', '--eps', '0.2', '--targeted', 'least-likely', '--norm', 'l2', '--json']);
+  it('targeted runs record the goal', async () => {
+    const run = await runCli(['attack', '--model', 'builtin:mnist-mlp', '--limit', '10', '--attack', 'pgd', '--steps', '5', '--eps', '0.2', '--targeted', 'least-likely', '--norm', 'l2', '--json']);
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(result.threat.goal).toEqual({ kind: 'targeted', targets: 'least-likely' });
@@ -87,25 +87,25 @@ describe('rampart attack', () => {
 
   describe('bad input: exit 2 with one line', () => {
     const base = ['attack', '--model', 'builtin:mnist-cnn', '--limit', '5'];
-    it('unknown attack', () => expectCleanFailure(runCli([...base, '--attack', 'pgd,nope', '--eps', '0.1']), /Unknown attack "nope"\. Available attacks: fgsm, bim, pgd/));
-    it('no attack and no preset, or both', () => {
-      expectCleanFailure(runCli([...base, '--eps', '0.1']), /--attack .* or --preset/);
-      expectCleanFailure(runCli([...base, '--attack', 'pgd', '--preset', 'autoattack', '--eps', '0.1']), /either --attack or --preset/);
+    it('unknown attack', async () => expectCleanFailure(await runCli([...base, '--attack', 'pgd,nope', '--eps', '0.1']), /Unknown attack "nope"\. Available attacks: fgsm, bim, pgd/));
+    it('no attack and no preset, or both', async () => {
+      expectCleanFailure(await runCli([...base, '--eps', '0.1']), /--attack .* or --preset/);
+      expectCleanFailure(await runCli([...base, '--attack', 'pgd', '--preset', 'autoattack', '--eps', '0.1']), /either --attack or --preset/);
     });
-    it('bad epsilons', () => {
-      expectCleanFailure(runCli([...base, '--attack', 'pgd', '--eps', '0.1,abc']), /--eps must be a comma-separated list of numbers ≥ 0.*"abc"/);
-      expectCleanFailure(runCli([...base, '--attack', 'pgd', '--eps', '-0.1']), /--eps/);
+    it('bad epsilons', async () => {
+      expectCleanFailure(await runCli([...base, '--attack', 'pgd', '--eps', '0.1,abc']), /--eps must be a comma-separated list of numbers ≥ 0.*"abc"/);
+      expectCleanFailure(await runCli([...base, '--attack', 'pgd', '--eps', '-0.1']), /--eps/);
     });
-    it('a norm the attack does not support', () => expectCleanFailure(runCli([...base, '--attack', 'fgsm', '--norm', 'l1', '--eps', '1']), /"fgsm" does not support the l1 norm/));
-    it('--steps for attacks without steps', () => expectCleanFailure(runCli([...base, '--attack', 'fgsm', '--eps', '0.1', '--steps', '10']), /--steps does not apply to fgsm/));
-    it('a targeted goal on an attack that cannot target', () =>
-      expectCleanFailure(runCli([...base, '--attack', 'apgd-dlr', '--eps', '0.1', '--targeted', 'random']), /"apgd-dlr" cannot run targeted/));
-    it('bad flag values', () => {
-      expectCleanFailure(runCli([...base, '--attack', 'pgd', '--eps', '0.1', '--steps', '0']), /--steps must be an integer ≥ 1/);
-      const norm = runCli([...base, '--attack', 'pgd', '--eps', '0.1', '--norm', 'l3']);
+    it('a norm the attack does not support', async () => expectCleanFailure(await runCli([...base, '--attack', 'fgsm', '--norm', 'l1', '--eps', '1']), /"fgsm" does not support the l1 norm/));
+    it('--steps for attacks without steps', async () => expectCleanFailure(await runCli([...base, '--attack', 'fgsm', '--eps', '0.1', '--steps', '10']), /--steps does not apply to fgsm/));
+    it('a targeted goal on an attack that cannot target', async () =>
+      expectCleanFailure(await runCli([...base, '--attack', 'apgd-dlr', '--eps', '0.1', '--targeted', 'random']), /"apgd-dlr" cannot run targeted/));
+    it('bad flag values', async () => {
+      expectCleanFailure(await runCli([...base, '--attack', 'pgd', '--eps', '0.1', '--steps', '0']), /--steps must be an integer ≥ 1/);
+      const norm = await runCli([...base, '--attack', 'pgd', '--eps', '0.1', '--norm', 'l3']);
       expect(norm.status).toBe(2);
       expect(norm.stderr).toMatch(/--norm.*l3/);
     });
-    it('missing model', () => expectCleanFailure(runCli(['attack', '--model', path.join(dir, 'nope.onnx'), '--attack', 'pgd', '--eps', '0.1']), /does not exist/));
+    it('missing model', async () => expectCleanFailure(await runCli(['attack', '--model', path.join(dir, 'nope.onnx'), '--attack', 'pgd', '--eps', '0.1']), /does not exist/));
   });
 });

@@ -62,61 +62,61 @@ beforeAll(async () => {
 });
 
 describe('rampart CLI: bad input', () => {
-  it('missing model file', () => {
-    expectCleanFailure(runCli(['eval', '--model', path.join(dir, 'nope.onnx'), '--data', 'mnist', '--limit', '5']), /does not exist/);
+  it('missing model file', async () => {
+    expectCleanFailure(await runCli(['eval', '--model', path.join(dir, 'nope.onnx'), '--data', 'mnist', '--limit', '5']), /does not exist/);
   });
 
-  it('unknown built-in model lists the built-in ones', () => {
-    expectCleanFailure(runCli(['info', '--model', 'builtin:imagenet']), /builtin:mnist-cnn/);
+  it('unknown built-in model lists the built-in ones', async () => {
+    expectCleanFailure(await runCli(['info', '--model', 'builtin:imagenet']), /builtin:mnist-cnn/);
   });
 
-  it('corrupt ONNX file', () => {
-    expectCleanFailure(runCli(['info', '--model', path.join(dir, 'garbage.onnx')]), /not a valid ONNX model/i);
+  it('corrupt ONNX file', async () => {
+    expectCleanFailure(await runCli(['info', '--model', path.join(dir, 'garbage.onnx')]), /not a valid ONNX model/i);
   });
 
-  it('truncated ONNX file', () => {
-    expectCleanFailure(runCli(['info', '--model', path.join(dir, 'truncated.onnx')]), /ONNX/);
+  it('truncated ONNX file', async () => {
+    expectCleanFailure(await runCli(['info', '--model', path.join(dir, 'truncated.onnx')]), /ONNX/);
   });
 
-  it('unsupported ONNX ops are all named in one message', () => {
-    const run = runCli(['info', '--model', path.join(dir, 'unsupported.onnx')]);
+  it('unsupported ONNX ops are all named in one message', async () => {
+    const run = await runCli(['info', '--model', path.join(dir, 'unsupported.onnx')]);
     expectCleanFailure(run, /Einsum/);
     expect(run.stderr).toMatch(/Erf/);
   });
 
-  it('corrupt TF.js model.json', () => {
-    expectCleanFailure(runCli(['info', '--model', path.join(dir, 'bad.json')]), /not valid JSON/);
+  it('corrupt TF.js model.json', async () => {
+    expectCleanFailure(await runCli(['info', '--model', path.join(dir, 'bad.json')]), /not valid JSON/);
   });
 
-  it('data whose shape does not fit the model', () => {
-    expectCleanFailure(runCli(['eval', '--model', 'builtin:mnist-cnn', '--data', `npz:${path.join(dir, 'small.npz')}`]), /\[10, 10, 1\].*\[28, 28, 1\]/);
+  it('data whose shape does not fit the model', async () => {
+    expectCleanFailure(await runCli(['eval', '--model', 'builtin:mnist-cnn', '--data', `npz:${path.join(dir, 'small.npz')}`]), /\[10, 10, 1\].*\[28, 28, 1\]/);
   });
 
-  it('labels out of range', () => {
-    expectCleanFailure(runCli(['eval', '--model', 'builtin:mnist-cnn', '--data', `npz:${path.join(dir, 'labels.npz')}`]), /label 12/);
+  it('labels out of range', async () => {
+    expectCleanFailure(await runCli(['eval', '--model', 'builtin:mnist-cnn', '--data', `npz:${path.join(dir, 'labels.npz')}`]), /label 12/);
   });
 
-  it('NaN pixels', () => {
-    expectCleanFailure(runCli(['eval', '--model', 'builtin:mnist-cnn', '--data', `npz:${path.join(dir, 'nan.npz')}`]), /NaN|non-finite|finite/i);
+  it('NaN pixels', async () => {
+    expectCleanFailure(await runCli(['eval', '--model', 'builtin:mnist-cnn', '--data', `npz:${path.join(dir, 'nan.npz')}`]), /NaN|non-finite|finite/i);
   });
 
-  it('unknown data spec', () => {
-    expectCleanFailure(runCli(['eval', '--model', 'builtin:mnist-cnn', '--data', 'cifar:test']), /cifar/);
+  it('unknown data spec', async () => {
+    expectCleanFailure(await runCli(['eval', '--model', 'builtin:mnist-cnn', '--data', 'cifar:test']), /cifar/);
   });
 
-  it('missing data file', () => {
-    expectCleanFailure(runCli(['eval', '--model', 'builtin:mnist-cnn', '--data', `npz:${path.join(dir, 'none.npz')}`]), /none\.npz/);
+  it('missing data file', async () => {
+    expectCleanFailure(await runCli(['eval', '--model', 'builtin:mnist-cnn', '--data', `npz:${path.join(dir, 'none.npz')}`]), /none\.npz/);
   });
 
-  it('bad flag values and unknown backends', () => {
-    expectCleanFailure(runCli(['eval', '--model', 'builtin:mnist-cnn', '--limit', 'ten']), /--limit/);
-    expect(runCli(['eval', '--model', 'builtin:mnist-cnn', '--backend', 'webgl']).status).toBe(2);
-    const env = runCli(['info', '--model', 'builtin:mnist-cnn'], { env: { RAMPART_BACKEND: 'gpu' } });
+  it('bad flag values and unknown backends', async () => {
+    expectCleanFailure(await runCli(['eval', '--model', 'builtin:mnist-cnn', '--limit', 'ten']), /--limit/);
+    expect((await runCli(['eval', '--model', 'builtin:mnist-cnn', '--backend', 'webgl'])).status).toBe(2);
+    const env = await runCli(['info', '--model', 'builtin:mnist-cnn'], { env: { RAMPART_BACKEND: 'gpu' } });
     expectCleanFailure(env, /Unknown backend "gpu"/);
   });
 
-  it('--debug adds the stack trace', () => {
-    const run = runCli(['info', '--debug', '--model', path.join(dir, 'garbage.onnx')]);
+  it('--debug adds the stack trace', async () => {
+    const run = await runCli(['info', '--debug', '--model', path.join(dir, 'garbage.onnx')]);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/\n\s+at /);
   });

@@ -10,9 +10,9 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rampart-bounds-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('rampart certify --method ibp|crown|alpha-crown', () => {
-  it('CROWN on builtin:mnist-mlp: ResultEnvelope with certified accuracy per ε next to PGD robust accuracy, radius by bisection', () => {
+  it('CROWN on builtin:mnist-mlp: ResultEnvelope with certified accuracy per ε next to PGD robust accuracy, radius by bisection', async () => {
     const out = path.join(dir, 'crown.json');
-    const run = runCli(['certify', '--method', 'crown', '--model', 'builtin:mnist-mlp', '--limit', '8', '--eps', '0.005,0.02', '--radius', '--seed', '2', '--json', '--out', out]);
+    const run = await runCli(['certify', '--method', 'crown', '--model', 'builtin:mnist-mlp', '--limit', '8', '--eps', '0.005,0.02', '--radius', '--seed', '2', '--json', '--out', out]);
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(JSON.parse(fs.readFileSync(out, 'utf8'))).toEqual(result);
@@ -39,21 +39,21 @@ describe('rampart certify --method ibp|crown|alpha-crown', () => {
     });
   });
 
-  it('prints the table with IBP, PGD robust accuracy and clean accuracy; α-CROWN with --no-pgd', () => {
-    const run = runCli(['certify', '--method', 'ibp', '--model', 'builtin:mnist-cnn', '--limit', '4', '--eps', '0.001,0.01']);
+  it('prints the table with IBP, PGD robust accuracy and clean accuracy; α-CROWN with --no-pgd', async () => {
+    const run = await runCli(['certify', '--method', 'ibp', '--model', 'builtin:mnist-cnn', '--limit', '4', '--eps', '0.001,0.01']);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/clean accuracy \d+\.\d+%/);
     expect(run.stdout).toMatch(/certified \(ibp\)\s+PGD robust/);
     expect(run.stdout).toMatch(/0\.001\s+\d+\.\d+%\s+\d+\.\d+%/);
-    const alpha = runCli(['certify', '--method', 'alpha-crown', '--model', 'builtin:mnist-mlp', '--limit', '4', '--eps', '0.01', '--no-pgd', '--json']);
+    const alpha = await runCli(['certify', '--method', 'alpha-crown', '--model', 'builtin:mnist-mlp', '--limit', '4', '--eps', '0.01', '--no-pgd', '--json']);
     expect(alpha.status, alpha.stderr).toBe(0);
     const m = JSON.parse(alpha.stdout).metrics;
     expect(m.pgd).toBeNull();
     expect(m.certified.methods[0].method).toBe('alpha-crown');
   });
 
-  it('bad input: one line, exit 2 (bad --eps; a model with unsupported ops lists them all)', () => {
-    const bad = runCli(['certify', '--method', 'crown', '--model', 'builtin:mnist-mlp', '--eps', '0.01,abc']);
+  it('bad input: one line, exit 2 (bad --eps; a model with unsupported ops lists them all)', async () => {
+    const bad = await runCli(['certify', '--method', 'crown', '--model', 'builtin:mnist-mlp', '--eps', '0.01,abc']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--eps must be a comma-separated list/);
     const file = path.join(dir, 'softmax.onnx');
@@ -71,7 +71,7 @@ describe('rampart certify --method ibp|crown|alpha-crown', () => {
         ],
       }),
     );
-    const run = runCli(['certify', '--method', 'crown', '--model', file, '--limit', '2', '--no-pgd']);
+    const run = await runCli(['certify', '--method', 'crown', '--model', file, '--limit', '2', '--no-pgd']);
     expect(run.status).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/Elu.*Softmax|Softmax.*Elu/);

@@ -12,9 +12,9 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 describe('rampart certify --method smoothing', () => {
   const args = ['certify', '--method', 'smoothing', '--model', 'builtin:mnist-cnn', '--data', 'mnist:test', '--limit', '4', '--n', '500', '--n0', '20', '--sigma', '0.25', '--alpha', '0.01', '--radii', '0,0.25,0.5', '--seed', '3'];
 
-  it('writes a ResultEnvelope with per-sample radii consistent with the counts, through ONNX Runtime, repeatable', () => {
+  it('writes a ResultEnvelope with per-sample radii consistent with the counts, through ONNX Runtime, repeatable', async () => {
     const out = path.join(dir, 'smoothing.json');
-    const run = runCli([...args, '--json', '--out', out]);
+    const run = await runCli([...args, '--json', '--out', out]);
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(JSON.parse(fs.readFileSync(out, 'utf8'))).toEqual(result);
@@ -36,12 +36,12 @@ describe('rampart certify --method smoothing', () => {
     expect(m.curve.length).toBe(51);
     // The largest radius n = 500 and α = 0.01 allow: σΦ⁻¹(0.01^(1/500)).
     expect(m.maxCertifiableRadius).toBeCloseTo(smoothingRadius(0.25, clopperPearsonLower(500, 500, 0.01)), 10);
-    const again = JSON.parse(runCli([...args, '--json']).stdout);
+    const again = JSON.parse((await runCli([...args, '--json'])).stdout);
     expect(again.metrics.samples.map((s: { nA: number }) => s.nA)).toEqual(m.samples.map((s: { nA: number }) => s.nA));
   });
 
-  it('prints a readable table', () => {
-    const run = runCli(args);
+  it('prints a readable table', async () => {
+    const run = await runCli(args);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/noise batches through onnxruntime/);
     expect(run.stdout).toMatch(/radius\s+certified accuracy/);
@@ -49,11 +49,11 @@ describe('rampart certify --method smoothing', () => {
     expect(run.stdout).toMatch(/abstained/);
   });
 
-  it('bad --radii and --sigma: one line, exit 2, naming the fix', () => {
-    const radii = runCli([...args.slice(0, -6), '--radii', '0,-1']);
+  it('bad --radii and --sigma: one line, exit 2, naming the fix', async () => {
+    const radii = await runCli([...args.slice(0, -6), '--radii', '0,-1']);
     expect(radii.status).toBe(2);
     expect(radii.stderr).toMatch(/--radii must be a comma-separated list/);
-    const sigma = runCli([...args, '--sigma', '0']);
+    const sigma = await runCli([...args, '--sigma', '0']);
     expect(sigma.status).toBe(2);
     expect(sigma.stderr).toMatch(/sigma/);
   });

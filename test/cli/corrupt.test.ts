@@ -13,7 +13,7 @@ describe('rampart corrupt', () => {
   it('writes a corrupted NPZ (x NHWC float32 in [0, 1], y) and a preview, the same bytes for the same seed', async () => {
     const out = path.join(dir, 'fog.npz');
     const args = ['corrupt', '--data', 'mnist:test', '--corruption', 'fog', '--severity', '3', '--out', out, '--limit', '20', '--seed', '7'];
-    const run = runCli([...args, '--json']);
+    const run = await runCli([...args, '--json']);
     expect(run.status, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout);
     expect(summary).toMatchObject({ corruption: 'fog', severity: 3, table: 'mnist', count: 20, format: 'npz' });
@@ -31,13 +31,13 @@ describe('rampart corrupt', () => {
     expect(change / x.length).toBeGreaterThan(0.05);
     expect(fs.existsSync(path.join(dir, 'fog.preview.png'))).toBe(true);
     const first = fs.readFileSync(out);
-    expect(runCli(args).status).toBe(0);
+    expect((await runCli(args)).status).toBe(0);
     expect(fs.readFileSync(out).equals(first)).toBe(true);
   });
 
   it('writes a PNG folder per class that images:DIR reads back', async () => {
     const out = path.join(dir, 'stripe');
-    const run = runCli(['corrupt', '-d', 'mnist:test', '-c', 'stripe', '-o', out, '--limit', '12', '--preview', '4']);
+    const run = await runCli(['corrupt', '-d', 'mnist:test', '-c', 'stripe', '-o', out, '--limit', '12', '--preview', '4']);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain('12 images');
     expect(fs.existsSync(path.join(dir, 'stripe.preview.png'))).toBe(true);
@@ -48,11 +48,11 @@ describe('rampart corrupt', () => {
     for (let n = 0; n < 12; n++) expect(back.x[n * 784]).toBeGreaterThan(0.9);
   });
 
-  it('exits 2 with a clear message for an unknown corruption or a bad severity', () => {
-    const unknown = runCli(['corrupt', '-d', 'mnist:test', '-c', 'rain', '-o', path.join(dir, 'r.npz'), '--limit', '2']);
+  it('exits 2 with a clear message for an unknown corruption or a bad severity', async () => {
+    const unknown = await runCli(['corrupt', '-d', 'mnist:test', '-c', 'rain', '-o', path.join(dir, 'r.npz'), '--limit', '2']);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown corruption "rain".*shot-noise/);
-    const severity = runCli(['corrupt', '-d', 'mnist:test', '-c', 'fog', '-s', '9', '-o', path.join(dir, 'r.npz'), '--limit', '2']);
+    const severity = await runCli(['corrupt', '-d', 'mnist:test', '-c', 'fog', '-s', '9', '-o', path.join(dir, 'r.npz'), '--limit', '2']);
     expect(severity.status).toBe(2);
     expect(severity.stderr).toMatch(/--severity must be 1\.\.5/);
   });

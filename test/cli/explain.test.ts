@@ -10,9 +10,9 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rampart-explain-cli-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('rampart explain', () => {
-  it('writes saliency PNGs for clean, FGSM and corrupted digits, explain.json with completeness gaps and CLEVER scores', () => {
+  it('writes saliency PNGs for clean, FGSM and corrupted digits, explain.json with completeness gaps and CLEVER scores', async () => {
     const out = path.join(dir, 'ig');
-    const run = runCli([
+    const run = await runCli([
       'explain', '--model', 'builtin:mnist-cnn', '--data', 'mnist:test', '--limit', '2', '--method', 'integrated-gradients', '--steps', '32',
       '--attack', 'fgsm', '--eps', '0.25', '--corruption', 'stripe', '--clever', '--clever-batches', '5', '--clever-samples', '16', '--out', out, '--json',
     ]);
@@ -42,17 +42,17 @@ describe('rampart explain', () => {
     }
   });
 
-  it('prints a table for SmoothGrad; bad flag combinations exit 2 with one line naming the fix', () => {
-    const run = runCli(['explain', '-m', 'builtin:mnist-cnn', '--limit', '1', '--method', 'smoothgrad', '--samples', '4', '-o', path.join(dir, 'sg')]);
+  it('prints a table for SmoothGrad; bad flag combinations exit 2 with one line naming the fix', async () => {
+    const run = await runCli(['explain', '-m', 'builtin:mnist-cnn', '--limit', '1', '--method', 'smoothgrad', '--samples', '4', '-o', path.join(dir, 'sg')]);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/SmoothGrad/);
     expect(run.stdout).toMatch(/clean\s+clean/);
     expect(fs.existsSync(path.join(dir, 'sg', 'smoothgrad-gallery.png'))).toBe(true);
-    const noEps = runCli(['explain', '-m', 'builtin:mnist-cnn', '--attack', 'pgd', '-o', path.join(dir, 'x')]);
+    const noEps = await runCli(['explain', '-m', 'builtin:mnist-cnn', '--attack', 'pgd', '-o', path.join(dir, 'x')]);
     expect(noEps.status).toBe(2);
     expect(noEps.stderr.trim().split('\n')).toHaveLength(1);
     expect(noEps.stderr).toMatch(/--attack needs --eps/);
-    const wrongFlag = runCli(['explain', '-m', 'builtin:mnist-cnn', '--method', 'vanilla', '--steps', '5', '-o', path.join(dir, 'x')]);
+    const wrongFlag = await runCli(['explain', '-m', 'builtin:mnist-cnn', '--method', 'vanilla', '--steps', '5', '-o', path.join(dir, 'x')]);
     expect(wrongFlag.status).toBe(2);
     expect(wrongFlag.stderr).toMatch(/--steps and --baseline belong to --method integrated-gradients/);
   });

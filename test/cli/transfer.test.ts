@@ -6,9 +6,9 @@ import { describe, it, expect } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
 describe('rampart transfer', () => {
-  it('fgsm from mnist-mlp to mnist-cnn: JSON result on the shared envelope, also written to --out', () => {
+  it('fgsm from mnist-mlp to mnist-cnn: JSON result on the shared envelope, also written to --out', async () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rampart-transfer-')), 'r', 'transfer.json');
-    const run = runCli(['transfer', '--surrogate', 'builtin:mnist-mlp', '--model', 'builtin:mnist-cnn', '--data', 'mnist', '--limit', '30', '--attack', 'fgsm', '--eps', '0.1,0.3', '--seed', '2', '--json', '--out', out]);
+    const run = await runCli(['transfer', '--surrogate', 'builtin:mnist-mlp', '--model', 'builtin:mnist-cnn', '--data', 'mnist', '--limit', '30', '--attack', 'fgsm', '--eps', '0.1,0.3', '--seed', '2', '--json', '--out', out]);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toBe('');
     const result = JSON.parse(run.stdout);
@@ -36,14 +36,14 @@ describe('rampart transfer', () => {
     expect(result.metrics.results.map((r: { epsilon: number }) => r.epsilon)).toEqual([0.1, 0.3]);
   });
 
-  it('rejects an unknown attack and an option the attack does not take (exit 2, one line)', () => {
+  it('rejects an unknown attack and an option the attack does not take (exit 2, one line)', async () => {
     for (const [args, pattern] of [
       [['--attack', 'nope'], /Unknown attack "nope"/],
       [['--attack', 'fgsm', '--steps', '3'], /--steps does not apply to fgsm/],
       [['--attack-options', '[1]'], /--attack-options must be a JSON object/],
       [['--attack-options', '{"bogus":1}'], /options: .*bogus/],
     ] as const) {
-      const run = runCli(['transfer', '--surrogate', 'builtin:mnist-mlp', '--model', 'builtin:mnist-cnn', '--limit', '2', '--eps', '0.1', ...args]);
+      const run = await runCli(['transfer', '--surrogate', 'builtin:mnist-mlp', '--model', 'builtin:mnist-cnn', '--limit', '2', '--eps', '0.1', ...args]);
       expect(run.status, run.stderr).toBe(2);
       expect(run.stderr).toMatch(pattern);
       expect(run.stderr).not.toMatch(/\n\s+at /);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect, beforeAll } from 'vitest';
 import type { CliRun } from '../helpers/cli.js';
-import { runCliAsync as runCli } from '../helpers/cli-async.js';
+import { runCli } from '../helpers/cli.js';
 
 let dir: string;
 beforeAll(() => {

@@ -12,9 +12,9 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rampart-harden-cli-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('rampart harden', () => {
-  it('trains with FGSM-RS and writes TF.js, ONNX, the sidecar, the JSONL log and a checkpoint', () => {
+  it('trains with FGSM-RS and writes TF.js, ONNX, the sidecar, the JSONL log and a checkpoint', async () => {
     const out = path.join(dir, 'fgsm');
-    const run = runCli(['harden', '--model', 'mlp', '--data', 'mnist:train', '--limit', '300', '--val-split', '60', '--adv', 'fgsm-rs', '--eps', '0.1', '--epochs', '1', '--eval-samples', '30', '--test-limit', '100', '--augment', 'translate:pixels=1', '--out', out, '--json', '--quiet']);
+    const run = await runCli(['harden', '--model', 'mlp', '--data', 'mnist:train', '--limit', '300', '--val-split', '60', '--adv', 'fgsm-rs', '--eps', '0.1', '--epochs', '1', '--eval-samples', '30', '--test-limit', '100', '--augment', 'translate:pixels=1', '--out', out, '--json', '--quiet']);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const summary = JSON.parse(run.stdout);
@@ -31,25 +31,25 @@ describe('rampart harden', () => {
     expect(log[0].fgsmAccuracy).toBeTypeOf('number');
   });
 
-  it('a YAML config with a bad field fails with exit 2 and names the field', () => {
+  it('a YAML config with a bad field fails with exit 2 and names the field', async () => {
     const file = path.join(dir, 'bad.yaml');
     fs.writeFileSync(file, 'model: cnn\nout: x\nadversarial:\n  method: pgd\n  epsilon: -1\nselect: best\n');
-    const run = runCli(['harden', '--config', file]);
+    const run = await runCli(['harden', '--config', file]);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/adversarial\.epsilon/);
     expect(run.stderr).toMatch(/select: use robust, clean, last or weighted:W/);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it('an unknown augmentation fails with exit 2 naming the choices', () => {
-    const run = runCli(['harden', '--model', 'mlp', '--augment', 'blur', '--epochs', '1', '--limit', '100', '--val-split', '20', '--out', path.join(dir, 'blur')]);
+  it('an unknown augmentation fails with exit 2 naming the choices', async () => {
+    const run = await runCli(['harden', '--model', 'mlp', '--augment', 'blur', '--epochs', '1', '--limit', '100', '--val-split', '20', '--out', path.join(dir, 'blur')]);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/Unknown augmentation "blur"/);
   });
 });
 
 describe('rampart sweep', () => {
-  it('trains every grid point and writes points and the Pareto front', () => {
+  it('trains every grid point and writes points and the Pareto front', async () => {
     const file = path.join(dir, 'sweep.yaml');
     const out = path.join(dir, 'sweep');
     fs.writeFileSync(
@@ -70,7 +70,7 @@ describe('rampart sweep', () => {
         '',
       ].join('\n'),
     );
-    const run = runCli(['sweep', '--config', file, '--json', '--quiet']);
+    const run = await runCli(['sweep', '--config', file, '--json', '--quiet']);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const result = JSON.parse(run.stdout);

@@ -60,21 +60,21 @@ describe('compareResults', () => {
 });
 
 describe('rampart compare', () => {
-  it('prints the table and writes HTML; --json gives the comparison', () => {
+  it('prints the table and writes HTML; --json gives the comparison', async () => {
     const html = path.join(dir, 'cmp.html');
-    const run = runCli(['compare', fixturePath('audit-results.json'), fixturePath('audit-results-mlp.json'), '--html', html, '--label-a', 'v1', '--label-b', 'v2']);
+    const run = await runCli(['compare', fixturePath('audit-results.json'), fixturePath('audit-results-mlp.json'), '--html', html, '--label-a', 'v1', '--label-b', 'v2']);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('A  v1 (builtin:mnist-cnn)');
     expect(run.stdout).toMatch(/robustAccuracy\[linf,0\.1\] +0\.5500 +0\.0833 +−0\.4667 +worse/);
     expect(fs.readFileSync(html, 'utf8')).toContain('Comparison: v1 vs v2');
-    const json = runCli(['compare', fixturePath('audit-results.json'), fixturePath('audit-results-mlp.json'), '--json']);
+    const json = await runCli(['compare', fixturePath('audit-results.json'), fixturePath('audit-results-mlp.json'), '--json']);
     expect(json.status).toBe(0);
     expect((JSON.parse(json.stdout) as { metrics: unknown[] }).metrics.length).toBeGreaterThan(50);
   });
 
-  it('exits 2 on a missing file', () => {
-    const run = runCli(['compare', fixturePath('audit-results.json'), path.join(dir, 'missing.json')]);
+  it('exits 2 on a missing file', async () => {
+    const run = await runCli(['compare', fixturePath('audit-results.json'), path.join(dir, 'missing.json')]);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('does not exist');
   });

@@ -33,9 +33,9 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('rampart validate-snapshot', () => {
-  it('blesses the reference CNN over its noisy copy (exit 0) and writes the blessing record', () => {
+  it('blesses the reference CNN over its noisy copy (exit 0) and writes the blessing record', async () => {
     const out = path.join(dir, 'blessing.json');
-    const run = runCli(['validate-snapshot', '--candidate', 'builtin:mnist-cnn', '--champion', noisy, '--data', 'mnist:test', '--policy', policy, '--out', out, '--quiet']);
+    const run = await runCli(['validate-snapshot', '--candidate', 'builtin:mnist-cnn', '--champion', noisy, '--data', 'mnist:test', '--policy', policy, '--out', out, '--quiet']);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('BLESSED: the candidate passes every check');
@@ -55,9 +55,9 @@ describe('rampart validate-snapshot', () => {
     expect(record.checks.every((c) => c.passed)).toBe(true);
   });
 
-  it('rejects the noisy copy as candidate against the reference champion (exit 1)', () => {
+  it('rejects the noisy copy as candidate against the reference champion (exit 1)', async () => {
     const out = path.join(dir, 'rejected.json');
-    const run = runCli(['validate-snapshot', '--candidate', noisy, '--champion', 'builtin:mnist-cnn', '--policy', policy, '--out', out, '--quiet']);
+    const run = await runCli(['validate-snapshot', '--candidate', noisy, '--champion', 'builtin:mnist-cnn', '--policy', policy, '--out', out, '--quiet']);
     expect(run.status).toBe(1);
     expect(run.stdout).toContain('NOT BLESSED');
     expect(run.stderr).toMatch(/^rampart: Not blessed: accuracy, .* failed the policy\.\n$/);
@@ -66,11 +66,11 @@ describe('rampart validate-snapshot', () => {
     expect(record.checks[0]).toMatchObject({ passed: false, outcomes: { threshold: 'fail', minAbsoluteChange: 'fail' } });
   });
 
-  it('exits 2 on a bad policy, listing problems per field, and writes nothing', () => {
+  it('exits 2 on a bad policy, listing problems per field, and writes nothing', async () => {
     const bad = path.join(dir, 'bad.yaml');
     fs.writeFileSync(bad, 'samples: 0\nchecks:\n  - metric: robustAccuracy\n    epsilon: 2\n    minAbsoluteChange: x\n  - metric: accuracy\n    colour: red\n');
     const out = path.join(dir, 'never.json');
-    const run = runCli(['validate-snapshot', '--candidate', 'builtin:mnist-cnn', '--champion', noisy, '--policy', bad, '--out', out]);
+    const run = await runCli(['validate-snapshot', '--candidate', 'builtin:mnist-cnn', '--champion', noisy, '--policy', bad, '--out', out]);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('samples: Number must be greater than or equal to 1');
     expect(run.stderr).toContain('checks[0].minAbsoluteChange: Expected number, received string');

@@ -17,9 +17,9 @@ const vnnlib = (prop: number) => path.join(acasxu, 'vnnlib', `prop_${prop}.vnnli
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'rampart-verify-'));
 
 describe('rampart verify', () => {
-  it('proves an unsat instance and writes the result file', () => {
+  it('proves an unsat instance and writes the result file', async () => {
     const out = path.join(tmp(), 'result.txt');
-    const run = runCli(['verify', '--onnx', onnx('4_1'), '--vnnlib', vnnlib(4), '--timeout', '30', '--out', out]);
+    const run = await runCli(['verify', '--onnx', onnx('4_1'), '--vnnlib', vnnlib(4), '--timeout', '30', '--out', out]);
     expect(run.stderr).toMatch(/unsat in/);
     expect(run.status).toBe(0);
     expect(run.stdout).toBe('unsat\n');
@@ -27,7 +27,7 @@ describe('rampart verify', () => {
   });
 
   it('prints a counterexample for a sat instance that passes an independent check', async () => {
-    const run = runCli(['verify', '--onnx', onnx('4_9'), '--vnnlib', vnnlib(2), '--timeout', '30']);
+    const run = await runCli(['verify', '--onnx', onnx('4_9'), '--vnnlib', vnnlib(2), '--timeout', '30']);
     expect(run.status).toBe(0);
     const [first, ...rest] = run.stdout.trim().split('\n');
     expect(first).toBe('sat');
@@ -46,7 +46,7 @@ describe('rampart verify', () => {
     y.forEach((v, j) => expect(values.get(`Y_${j}`)).toBeCloseTo(v, 9));
   });
 
-  it('runs an instances.csv (paths relative to it) with a summary and wrong-answer count from truth.csv', () => {
+  it('runs an instances.csv (paths relative to it) with a summary and wrong-answer count from truth.csv', async () => {
     const dir = tmp();
     const rel = (p: string) => path.relative(dir, p);
     fs.writeFileSync(path.join(dir, 'instances.csv'), `${rel(onnx('4_1'))},${rel(vnnlib(4))},30\n${rel(onnx('4_9'))},${rel(vnnlib(2))},30\n`);
@@ -55,7 +55,7 @@ describe('rampart verify', () => {
       `onnx,vnnlib,result\n${rel(onnx('4_1'))},${rel(vnnlib(4))},unsat\n${rel(onnx('4_9'))},${rel(vnnlib(2))},sat\n`,
     );
     const results = path.join(dir, 'results.csv');
-    const run = runCli(['verify', '--instances', path.join(dir, 'instances.csv'), '--results', results]);
+    const run = await runCli(['verify', '--instances', path.join(dir, 'instances.csv'), '--results', results]);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^solved\s+2$/m);
     expect(run.stdout).toMatch(/^ {2}unsat\s+1$/m);
@@ -66,16 +66,16 @@ describe('rampart verify', () => {
     expect(rows.slice(1).map((r) => r.split(',')[2])).toEqual(['unsat', 'sat']);
   });
 
-  it('reports bad input in one line with exit 2', () => {
+  it('reports bad input in one line with exit 2', async () => {
     const dir = tmp();
     const bad = path.join(dir, 'bad.vnnlib');
     fs.writeFileSync(bad, '(declare-const X_0 Real)\n(declare-const Y_0 Real)\n(assert (<= X_0 1)\n');
-    const parse = runCli(['verify', '--onnx', onnx('1_1'), '--vnnlib', bad]);
+    const parse = await runCli(['verify', '--onnx', onnx('1_1'), '--vnnlib', bad]);
     expect(parse.status).toBe(2);
     expect(parse.stderr.trim().split('\n')).toHaveLength(1);
     expect(parse.stderr).toMatch(/bad\.vnnlib:3:1: this "\(" is never closed/);
 
-    const mismatch = runCli(['verify', '--onnx', onnx('1_1'), '--vnnlib', path.join(sharedDir(), 'benchmarks/mnist_fc/vnnlib/prop_0_0.03.vnnlib')]);
+    const mismatch = await runCli(['verify', '--onnx', onnx('1_1'), '--vnnlib', path.join(sharedDir(), 'benchmarks/mnist_fc/vnnlib/prop_0_0.03.vnnlib')]);
     expect(mismatch.status).toBe(2);
     expect(mismatch.stderr).toMatch(/784 inputs and 10 outputs but the network has 5 and 5/);
 
