@@ -5,6 +5,7 @@ export type { BackendName, BackendOptions } from './backend.js';
 export { isDifferentiable, describeModel } from './model.js';
 export type { Model, DifferentiableModel, LossAndGradient, Bounds, ModelFormat, ModelDescription } from './model.js';
 export { losses, lossNames, crossEntropy, cwMargin, dlr } from './losses.js';
+export { tfjsLossAndGradient } from './autodiff.js';
 export type { LossName, LossFn } from './losses.js';
 export { loadModel, resolveModelSpec, modelSha256, builtinModelNames, builtinModelsDir, packageRoot } from './load.js';
 export type { LoadModelOptions, ResolvedModelSpec, ModelSidecar, ModelKind } from './load.js';

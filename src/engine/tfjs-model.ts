@@ -13,9 +13,10 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { tf, type Tensor, type Tensor1D, type Tensor2D } from './tf.js';
 import { RampartError } from '../errors.js';
-import { losses, type LossName } from './losses.js';
+import type { LossName } from './losses.js';
 import type { Bounds, DifferentiableModel, LossAndGradient, ModelFormat } from './model.js';
 import { readTfjsArtifacts } from './tfjs-io.js';
+import { tfjsLossAndGradient } from './autodiff.js';
 import { createOrtGradientForLayersModel, type OrtGradient } from './ort-gradient.js';
 
 /** Which engine computes the async `lossAndGradient`: ONNX Runtime when possible ('auto'), or always tfjs. */
@@ -127,17 +128,7 @@ export class TfjsModel implements DifferentiableModel {
 
   lossAndGradientSync(x: Tensor, labels: Tensor1D, loss: LossName = 'cross-entropy', targets?: Tensor1D): LossAndGradient {
     this.checkInput(x);
-    const lossFn = losses[loss];
-    let logits: Tensor2D | undefined;
-    const gradient = tf.tidy(() =>
-      tf.grad((input: Tensor) => {
-        const out = this.logitsSync(input);
-        logits = tf.keep(out);
-        return tf.sum(lossFn(out, labels, targets));
-      })(x),
-    );
-    const perSample = tf.tidy(() => lossFn(logits as Tensor2D, labels, targets));
-    return { loss: perSample, gradient, logits: logits as Tensor2D };
+    return tfjsLossAndGradient((input) => this.logitsSync(input), x, labels, loss, targets);
   }
 
   dispose(): void {

@@ -26,7 +26,8 @@
 import { z } from 'zod';
 import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../engine/tf.js';
 import { createRandom, type Random } from '../engine/random.js';
-import { losses, type LossName } from '../engine/losses.js';
+import type { LossName } from '../engine/losses.js';
+import { tfjsLossAndGradient } from '../engine/autodiff.js';
 import type { DifferentiableModel, LossAndGradient, Model } from '../engine/model.js';
 import type { Dataset } from '../data/dataset.js';
 import { checkDataFitsModel } from '../metrics/accuracy.js';
@@ -127,19 +128,8 @@ export function binarizedModel(base: Model, features: FeatureFunction, readout: 
       const half = tf.mul(m, 0.5);
       return tf.concat([tf.neg(half), half], 1) as Tensor2D;
     });
-  const lossAndGradientSync = (x: Tensor, labels: Tensor1D, loss: LossName = 'cross-entropy', targets?: Tensor1D): LossAndGradient => {
-    const lossFn = losses[loss];
-    let logits: Tensor2D | undefined;
-    const gradient = tf.tidy(() =>
-      tf.grad((input: Tensor) => {
-        const out = logitsSync(input);
-        logits = tf.keep(out);
-        return tf.sum(lossFn(out, labels, targets));
-      })(x),
-    );
-    const perSample = tf.tidy(() => lossFn(logits as Tensor2D, labels, targets));
-    return { loss: perSample, gradient, logits: logits as Tensor2D };
-  };
+  const lossAndGradientSync = (x: Tensor, labels: Tensor1D, loss: LossName = 'cross-entropy', targets?: Tensor1D): LossAndGradient =>
+    tfjsLossAndGradient(logitsSync, x, labels, loss, targets);
   return {
     id,
     format: base.format,

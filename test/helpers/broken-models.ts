@@ -4,25 +4,15 @@
  * forward pass, gradients that vanish off the 1/255 pixel grid).
  */
 import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../../src/engine/tf.js';
-import { losses, type LossName } from '../../src/engine/losses.js';
+import type { LossName } from '../../src/engine/losses.js';
+import { tfjsLossAndGradient } from '../../src/engine/autodiff.js';
 import type { DifferentiableModel, LossAndGradient } from '../../src/engine/model.js';
 
 /** A white-box model whose logits are `output(base.logitsSync(input(x)))`, with tfjs gradients through all of it. */
 export function wrapModel(base: DifferentiableModel, id: string, input: (x: Tensor) => Tensor = (x) => x, output: (z: Tensor2D) => Tensor2D = (z) => z): DifferentiableModel {
   const logitsSync = (x: Tensor): Tensor2D => tf.tidy(() => output(base.logitsSync(input(x))));
-  const lossAndGradientSync = (x: Tensor, labels: Tensor1D, loss: LossName = 'cross-entropy', targets?: Tensor1D): LossAndGradient => {
-    const lossFn = losses[loss];
-    let logits: Tensor2D | undefined;
-    const gradient = tf.tidy(() =>
-      tf.grad((v: Tensor) => {
-        const out = logitsSync(v);
-        logits = tf.keep(out);
-        return tf.sum(lossFn(out, labels, targets));
-      })(x),
-    );
-    const perSample = tf.tidy(() => lossFn(logits as Tensor2D, labels, targets));
-    return { loss: perSample, gradient, logits: logits as Tensor2D };
-  };
+  const lossAndGradientSync = (x: Tensor, labels: Tensor1D, loss: LossName = 'cross-entropy', targets?: Tensor1D): LossAndGradient =>
+    tfjsLossAndGradient(logitsSync, x, labels, loss, targets);
   return {
     id,
     format: base.format,

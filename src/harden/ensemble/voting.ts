@@ -8,7 +8,8 @@
  * @example const ensemble = new VotingEnsemble([a, b, c], { voting: 'soft' }); await ensemble.logits(x);
  */
 import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../../engine/tf.js';
-import { losses, type LossName } from '../../engine/losses.js';
+import type { LossName } from '../../engine/losses.js';
+import { tfjsLossAndGradient } from '../../engine/autodiff.js';
 import type { Bounds, DifferentiableModel, LossAndGradient, Model, ModelFormat } from '../../engine/model.js';
 import { isDifferentiable } from '../../engine/model.js';
 import { RampartError } from '../../errors.js';
@@ -85,18 +86,7 @@ export class VotingEnsemble implements DifferentiableModel {
 
   lossAndGradientSync(x: Tensor, labels: Tensor1D, loss: LossName = 'cross-entropy', targets?: Tensor1D): LossAndGradient {
     if (!this.gradientsAvailable) throw new RampartError('BAD_OPTION', `${this.id}: gradients need soft voting over differentiable members (use a score- or decision-based attack for hard voting).`);
-    return tf.tidy(() => {
-      const fn = losses[loss];
-      let perSample: Tensor1D | undefined;
-      let logits: Tensor2D | undefined;
-      const gradient = tf.grad((input: Tensor) => {
-        logits = this.logitsSync(input);
-        perSample = fn(logits, labels, targets);
-        return tf.sum(perSample) as tf.Scalar;
-      })(x);
-      const z = this.logitsSync(x);
-      return { loss: fn(z, labels, targets), gradient, logits: z };
-    });
+    return tfjsLossAndGradient((input) => this.logitsSync(input), x, labels, loss, targets);
   }
 
   async lossAndGradient(x: Tensor, labels: Tensor1D, loss: LossName = 'cross-entropy', targets?: Tensor1D): Promise<LossAndGradient> {
