@@ -12,7 +12,7 @@ import { openDataset } from '../data/index.js';
 import { loadAll } from '../data/load-all.js';
 import { checkDataFitsModel } from '../metrics/accuracy.js';
 import { explainerRegistry } from '../validate/explain/builtin.js';
-import { buildVariants, explainVariants, writeExplanationImages, type ExplanationImages, type VariantName } from '../validate/explain/gallery.js';
+import { buildVariants, explainVariants, writeExplanationImages, type ExplainedInput, type ExplainedVariant, type ExplanationImages, type VariantName } from '../validate/explain/gallery.js';
 import { cleverScores, type CleverReport } from '../validate/clever.js';
 import { toolVersion, type ResultEnvelope } from '../report/result.js';
 import { commandLine, layoutOption, parseInteger, parsePositiveNumber, printJson, startBackend, writeResultFile } from './common.js';
@@ -57,29 +57,14 @@ export interface ExplainMetrics {
   /** Folder of the PNGs; file names below are relative to it. */
   imagesDir: string;
   gallery?: string;
-  variants: {
-    name: VariantName;
-    description: string;
-    accuracy: number;
+  variants: (Pick<ExplainedVariant, 'name' | 'description' | 'accuracy'> & {
     /** Mean cosine similarity of the saliency maps to the clean ones. */
     meanSimilarityToClean?: number;
     /** Mean completeness gap (path methods). */
     meanCompletenessGap?: number;
-    inputs: {
-      index: number;
-      label: number;
-      predicted: number;
-      explainedClass: number;
-      score: number;
-      attributionSum: number;
-      expectedSum?: number;
-      completenessGap?: number;
-      attackSuccess?: boolean;
-      similarityToClean?: number;
-      input?: string;
-      saliency?: string;
-    }[];
-  }[];
+    /** Each input's figures; the attributions themselves are the PNG files named here. */
+    inputs: (Omit<ExplainedInput, 'saliency' | 'attributions'> & { input?: string; saliency?: string })[];
+  })[];
   clever?: CleverReport;
 }
 
