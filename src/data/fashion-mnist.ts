@@ -52,7 +52,9 @@ export async function openFashionMnist(split: FashionMnistSplit, options: OpenOp
   let labels;
   try {
     await requireDirectory(dir, 'fashion-mnist');
-    [images, labels] = await Promise.all([readIdxFile(imagesPath), readIdxFile(labelsPath)]);
+    // One after the other: with both files missing, the error must name the images file, not whichever read lost a race.
+    images = await readIdxFile(imagesPath);
+    labels = await readIdxFile(labelsPath);
   } catch (error) {
     if (error instanceof RampartError && error.code === 'FILE_NOT_FOUND') {
       throw new RampartError('FILE_NOT_FOUND', `fashion-mnist:${split}: ${error.message} ${missingHint}`, {
