@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { RampartError } from '../errors.js';
 import { readAuditConfig, resolveAuditConfig, type AuditConfig } from '../report/audit/config.js';
+import { explanationsHeadline, sensitivityHeadline } from '../report/audit/summary.js';
 import { runAudit, CARD_FILE, HTML_FILE, RESULTS_FILE, type AuditEvent } from '../report/audit/run.js';
 import type { AuditResults, SectionResult } from '../report/audit/results.js';
 import { renderReport } from '../report/html/index.js';
@@ -79,6 +80,10 @@ function headline(section: SectionResult): string {
         .filter(([, list]) => list.length > 0)
         .map(([o, list]) => (o === 'pass' ? `${list.length} pass` : `${o}: ${list.map((c) => c.id).join(', ')}`))
         .join('; ');
+    case 'sensitivity':
+      return sensitivityHeadline(section.metrics);
+    case 'explanations':
+      return explanationsHeadline(section.metrics);
   }
 }
 

@@ -12,7 +12,7 @@ import { openDataset } from '../data/index.js';
 import { loadAll } from '../data/load-all.js';
 import { checkDataFitsModel } from '../metrics/accuracy.js';
 import { explainerRegistry } from '../validate/explain/builtin.js';
-import { buildVariants, explainVariants, writeExplanationImages, type ExplainedInput, type ExplainedVariant, type ExplanationImages, type VariantName } from '../validate/explain/gallery.js';
+import { buildVariants, explainVariants, summarizeVariants, writeExplanationImages, type ExplainedInput, type ExplainedVariant, type ExplanationImages, type VariantName } from '../validate/explain/gallery.js';
 import { cleverScores, type CleverReport } from '../validate/clever.js';
 import { toolVersion, type ResultEnvelope } from '../report/result.js';
 import { commandLine, layoutOption, parseInteger, parsePositiveNumber, printJson, startBackend, writeResultFile } from './common.js';
@@ -67,8 +67,6 @@ export interface ExplainMetrics {
   })[];
   clever?: CleverReport;
 }
-
-const mean = (values: number[]): number | undefined => (values.length === 0 ? undefined : values.reduce((a, b) => a + b, 0) / values.length);
 
 function methodOptionsFrom(flags: ExplainFlags): Record<string, unknown> {
   const options: Record<string, unknown> = {};
@@ -172,6 +170,7 @@ export function registerExplain(program: Command): void {
             })
           : undefined;
         const seconds = (performance.now() - started) / 1000;
+        const summaries = summarizeVariants(result);
         const metrics: ExplainMetrics = {
           method: result.method,
           methodTitle: result.methodTitle,
@@ -181,12 +180,12 @@ export function registerExplain(program: Command): void {
           explainClass: result.explainClass,
           imagesDir: path.resolve(flags.out),
           gallery: images?.gallery,
-          variants: result.variants.map((v) => ({
+          variants: result.variants.map((v, k) => ({
             name: v.name,
             description: v.description,
             accuracy: v.accuracy,
-            meanSimilarityToClean: mean(v.inputs.flatMap((r) => (r.similarityToClean === undefined ? [] : [r.similarityToClean]))),
-            meanCompletenessGap: mean(v.inputs.flatMap((r) => (r.completenessGap === undefined ? [] : [r.completenessGap]))),
+            meanSimilarityToClean: summaries[k].meanSimilarityToClean,
+            meanCompletenessGap: summaries[k].meanCompletenessGap,
             inputs: v.inputs.map(({ saliency: _s, attributions: _a, ...rest }) => ({ ...rest, input: fileOf(rest.index, v.name)?.input, saliency: fileOf(rest.index, v.name)?.saliency })),
           })),
           ...(clever ? { clever } : {}),

@@ -4,14 +4,13 @@
  * retrainings on bootstrap resamples or noisy copies of the training data: dispersion of weights, predictions and
  * accuracy).
  */
-import fs from 'node:fs';
 import { Option, type Command } from 'commander';
 import { loadModel, modelSha256, resolveModelSpec } from '../engine/load.js';
 import { openDataset } from '../data/index.js';
 import { RampartError } from '../errors.js';
 import { architectureNames } from '../harden/architectures.js';
 import { toolVersion, type ResultEnvelope } from '../report/result.js';
-import { featureSensitivity, parameterVariability, type FeatureSensitivityResult, type ParameterVariabilityResult } from '../validate/index.js';
+import { featureNamesFor, featureSensitivity, parameterVariability, type FeatureSensitivityResult, type ParameterVariabilityResult } from '../validate/index.js';
 import { commandLine, globalFlags, layoutOption, parseInteger, parsePositiveNumber, printJson, startBackend, writeResultFile } from './common.js';
 import { createProgress } from './progress.js';
 
@@ -47,17 +46,6 @@ export type SensitivityResult = ResultEnvelope<Record<string, unknown>> & {
   features?: FeatureSensitivityResult;
   parameters?: ParameterVariabilityResult;
 };
-
-/** Feature names from the CSV header (the label column removed), when the data is a CSV file. */
-function csvNames(spec: string, labelColumn: string): string[] | undefined {
-  if (!spec.startsWith('csv:')) return undefined;
-  try {
-    const header = fs.readFileSync(spec.slice(4), 'utf8').split(/\r?\n/, 1)[0].split(',').map((s) => s.trim().replace(/^"|"$/g, ''));
-    return header.filter((name) => name !== labelColumn);
-  } catch {
-    return undefined;
-  }
-}
 
 const fixed = (v: number, digits = 4) => v.toFixed(digits);
 
@@ -143,7 +131,9 @@ export function registerSensitivity(program: Command): void {
         const resolved = resolveModelSpec(flags.model as string);
         const model = await loadModel(flags.model as string, { layout: flags.layout });
         try {
-          const names = flags.names ? flags.names.split(',').map((s) => s.trim()) : csvNames(flags.data, flags.labelColumn ?? 'label');
+          const count = data.sampleShape.reduce((x, y) => x * y, 1);
+          const given = flags.names ? flags.names.split(',').map((s) => s.trim()) : undefined;
+          const names = given ? (given.length === count ? given : undefined) : featureNamesFor(flags.data, count, flags.labelColumn ?? 'label');
           const features = await featureSensitivity({
             model,
             data,
@@ -152,7 +142,7 @@ export function registerSensitivity(program: Command): void {
             patch: flags.patch,
             stride: flags.stride,
             fill,
-            names: names && names.length === data.sampleShape.reduce((x, y) => x * y, 1) ? names : undefined,
+            names,
             onProgress: (done, total) => progress.update(done, total, flags.mode),
           });
           progress.done();

@@ -32,6 +32,7 @@ import YAML from 'yaml';
 import { RampartError } from '../../errors.js';
 import { attackRegistry } from '../../attacks/builtin.js';
 import { corruptionRegistry } from '../../corruptions/builtin.js';
+import { explainerRegistry } from '../../validate/explain/builtin.js';
 
 const norm = z.enum(['linf', 'l2', 'l1', 'l0']);
 /** Samples a section uses (the first N of the data; null = all). */
@@ -162,6 +163,79 @@ export const validationSectionSchema = z
   })
   .strict();
 
+/** Parameter variability (K retrainings): off unless configured, it trains K models. */
+export const parameterVariabilityConfigSchema = z
+  .object({
+    /** Training data spec (e.g. mnist:train, csv:train.csv). */
+    train: z.string().min(1),
+    /** Use at most this many training samples (null: all). */
+    trainLimit: z.number().int().min(1).nullable().default(2000),
+    runs: z.number().int().min(2).max(20).default(3),
+    /** bootstrap: resample the training rows; noise: add N(0, noise²) to every input value. */
+    resample: z.enum(['bootstrap', 'noise']).default('bootstrap'),
+    noise: z.number().positive().finite().default(0.05),
+    arch: z.enum(['mlp', 'cnn']).default('mlp'),
+    epochs: z.number().int().min(1).max(1000).default(3),
+    batchSize: z.number().int().min(1).default(64),
+    learningRate: z.number().positive().finite().default(1e-3),
+    varyInitialisation: z.boolean().default(false),
+  })
+  .strict();
+
+export const sensitivitySectionSchema = z
+  .object({
+    type: z.literal('sensitivity'),
+    ...common,
+    /** false: the section is listed as skipped (nothing runs). */
+    enabled: z.boolean().default(true),
+    samples: samples(100),
+    /** auto: occlusion for image data, features for tabular data. */
+    mode: z.enum(['auto', 'occlusion', 'features']).default('auto'),
+    /** features mode: size of the ± nudge of each feature (input units). */
+    amount: z.number().positive().finite().default(0.1),
+    /** occlusion mode: patch side and stride in pixels (stride null = the patch side), occluding value. */
+    patch: z.number().int().min(1).default(4),
+    stride: z.number().int().min(1).nullable().default(null),
+    fill: z.union([z.number().finite(), z.literal('mean')]).default(0),
+    /** Rows of the ranked table kept in results.json (the heatmap always covers every patch / pixel). */
+    top: z.number().int().min(1).max(1000).default(20),
+    /** Parameter variability over K retrainings (null: not run). */
+    parameters: parameterVariabilityConfigSchema.nullable().default(null),
+  })
+  .strict();
+
+const explanationVariant = z.enum(['clean', 'adversarial', 'corrupted']);
+export const explanationsSectionSchema = z
+  .object({
+    type: z.literal('explanations'),
+    ...common,
+    /** false: the section is listed as skipped (nothing runs). */
+    enabled: z.boolean().default(true),
+    /** Inputs explained (the first N samples). */
+    samples: samples(4),
+    /** Attribution methods (ids of src/validate/explain: vanilla, integrated-gradients, smoothgrad). */
+    methods: z.array(z.string().min(1)).min(1).default(['vanilla', 'integrated-gradients', 'smoothgrad']),
+    output: z.enum(['logit', 'probability']).default('logit'),
+    explainClass: z.enum(['predicted', 'label']).default('predicted'),
+    integratedGradients: z
+      .object({ steps: z.number().int().min(1).max(10_000).default(32), baseline: z.union([z.enum(['min', 'zero']), z.number().finite()]).default('min') })
+      .strict()
+      .default({}),
+    smoothgrad: z
+      .object({ samples: z.number().int().min(1).max(10_000).default(25), noiseLevel: z.number().min(0).max(10).default(0.15) })
+      .strict()
+      .default({}),
+    /** Versions of each input explained; clean is required (the others are compared with it). */
+    variants: z.array(explanationVariant).min(1).default(['clean', 'adversarial', 'corrupted']),
+    /** The adversarial variant: this attack (through the harness) at norm / ε. */
+    attack: attackSpecSchema.default({ id: 'pgd', options: { steps: 20 } }),
+    norm: z.enum(['linf', 'l2', 'l1']).default('linf'),
+    epsilon: z.number().default(0.1),
+    /** The corrupted variant: a corruption id and severity 1-5. */
+    corruption: z.object({ id: z.string().min(1), severity: z.number().int().min(1).max(5) }).strict().default({ id: 'fog', severity: 3 }),
+  })
+  .strict();
+
 export const sectionConfigSchema = z.discriminatedUnion('type', [
   cleanSectionSchema,
   robustnessSectionSchema,
@@ -171,6 +245,8 @@ export const sectionConfigSchema = z.discriminatedUnion('type', [
   stabilitySectionSchema,
   certificationSectionSchema,
   validationSectionSchema,
+  sensitivitySectionSchema,
+  explanationsSectionSchema,
 ]);
 
 export type SectionConfigInput = z.input<typeof sectionConfigSchema>;
@@ -192,6 +268,8 @@ export const DEFAULT_SECTIONS: SectionConfigInput[] = [
   { type: 'certification', id: 'smoothing', method: 'randomized-smoothing', norm: 'l2', sigma: 0.25, n0: 100, n: 1000, alpha: 0.001, epsilons: [0.25, 0.5], samples: 50 },
   { type: 'certification', id: 'crown', method: 'crown', norm: 'linf', epsilons: [0.005, 0.01, 0.02], samples: 20 },
   { type: 'validation', samples: 20 },
+  { type: 'sensitivity', samples: 100 },
+  { type: 'explanations', samples: 4 },
 ];
 
 export const auditConfigSchema = z
@@ -241,6 +319,8 @@ const titles: Record<SectionConfig['type'], string> = {
   stability: 'Perturbation stability',
   certification: 'Certified robustness',
   validation: 'Evaluation validity checks',
+  sensitivity: 'Sensitivity analysis',
+  explanations: 'Explanations (saliency)',
 };
 
 /** Per-field problems with ε values: negative, non-finite, L∞ beyond the [0, 1] input range, non-integer L0. */
@@ -262,6 +342,23 @@ function epsilonIssues(section: z.output<typeof sectionConfigSchema>): { path: (
     check(section.epsilon, section.norm, ['epsilon']);
     if (!(section.epsilon > 0)) issues.push({ path: ['epsilon'], message: 'the validity checks need an ε > 0' });
     if (!attackRegistry.has(section.attack.id)) issues.push({ path: ['attack', 'id'], message: `unknown attack "${section.attack.id}"; available: ${attackRegistry.ids().join(', ')}` });
+  }
+  if (section.type === 'sensitivity' && section.stride !== null && section.stride > section.patch) {
+    issues.push({ path: ['stride'], message: `stride ${section.stride} is larger than the patch side ${section.patch}: pixels between patches would never be occluded; use a stride ≤ patch` });
+  }
+  if (section.type === 'explanations') {
+    section.methods.forEach((id, i) => {
+      if (!explainerRegistry.has(id)) issues.push({ path: ['methods', i], message: `unknown explanation method "${id}"; available: ${explainerRegistry.ids().join(', ')}` });
+    });
+    if (!section.variants.includes('clean')) issues.push({ path: ['variants'], message: 'variants must include clean (the adversarial and corrupted saliency maps are compared with the clean ones)' });
+    if (section.variants.includes('adversarial')) {
+      check(section.epsilon, section.norm, ['epsilon']);
+      if (!(section.epsilon > 0)) issues.push({ path: ['epsilon'], message: 'the adversarial variant needs an ε > 0 (or drop adversarial from variants)' });
+      if (!attackRegistry.has(section.attack.id)) issues.push({ path: ['attack', 'id'], message: `unknown attack "${section.attack.id}"; available: ${attackRegistry.ids().join(', ')}` });
+    }
+    if (section.variants.includes('corrupted') && !corruptionRegistry.has(section.corruption.id)) {
+      issues.push({ path: ['corruption', 'id'], message: `unknown corruption "${section.corruption.id}"; available: ${corruptionRegistry.ids().join(', ')}` });
+    }
   }
   if (section.type === 'robustness' && section.preset && section.attacks) {
     issues.push({ path: ['attacks'], message: 'give either preset or attacks, not both' });

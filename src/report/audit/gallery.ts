@@ -34,6 +34,11 @@ function image(bytes: Buffer, outDir: string | null, name: string, width: number
   return { file, dataUri: `data:image/png;base64,${bytes.toString('base64')}`, width, height };
 }
 
+/** One image (values in [0, 1], [H, W, C]) as a gallery PNG: written to `<outDir>/gallery/<name>` (unless outDir is null) and inlined. */
+export function galleryPng(values: Float32Array, shape: readonly [number, number, number], outDir: string | null, name: string): GalleryImage {
+  return image(encodePng(values, [shape[0], shape[1], shape[2]]), outDir, name.replace(/[^a-z0-9.-]/gi, '_'), shape[1], shape[0]);
+}
+
 async function predictions(model: Model, images: Float32Array[], shape: readonly number[]): Promise<GalleryPrediction[]> {
   const size = shape.reduce((a, b) => a * b, 1);
   const batch = new Float32Array(images.length * size);

@@ -10,6 +10,8 @@ import { runCalibrationSection } from './sections/calibration.js';
 import { runStabilitySection } from './sections/stability.js';
 import { runCertificationSection } from './sections/certification.js';
 import { runValidationSection } from './sections/validation.js';
+import { runSensitivitySection } from './sections/sensitivity.js';
+import { runExplanationsSection } from './sections/explanations.js';
 
 type Runners = { [T in SectionType]: SectionRunner<Extract<SectionConfig, { type: T }>> };
 
@@ -22,6 +24,8 @@ export const sectionRunners: Runners = {
   stability: runStabilitySection,
   certification: runCertificationSection,
   validation: runValidationSection,
+  sensitivity: runSensitivitySection,
+  explanations: runExplanationsSection,
 };
 
 export function runnerFor<C extends SectionConfig>(config: C): SectionRunner<C> {

@@ -38,7 +38,9 @@ export type SectionType =
   | 'calibration'
   | 'stability'
   | 'certification'
-  | 'validation';
+  | 'validation'
+  | 'sensitivity'
+  | 'explanations';
 
 export interface AuditWarning {
   /** Stable kebab-case code, e.g. 'gradient-masking', 'invalid-proposals', 'preset-incomplete', 'verifier-mismatch'. */
@@ -295,6 +297,116 @@ export interface ValidationMetrics {
   checks: ValidationCheck[];
 }
 
+/** One feature (tabular data, or a pixel) or one occluded patch, as `featureSensitivity` measures it. */
+export interface SensitivityUnitResult {
+  /** Feature index, or patch index (row-major over the patch grid). */
+  unit: number;
+  name: string;
+  /** Clean accuracy − mean accuracy over the unit's variants (negative: the change helped). */
+  accuracyDrop: number;
+  /** Mean over samples of the variance of the true-class probability across {clean, variants}. */
+  outputVariance: number;
+  /** Mean |p_true(variant) − p_true(clean)|. */
+  meanProbabilityChange: number;
+}
+
+export interface ParameterVariabilityMetrics {
+  runs: number;
+  resample: 'bootstrap' | 'noise';
+  /** Training data spec and the samples each run trained on; evaluation is the section's samples. */
+  train: string;
+  trainCount: number;
+  evaluationCount: number;
+  accuracy: { mean: number; std: number; min: number; max: number; perRun: number[] };
+  meanPairwiseFlipRate: number;
+  maxPairwiseFlipRate: number;
+  /** Fraction of evaluation samples on which the runs do not all agree. */
+  unstableFraction: number;
+  weights: { layer: string; parameters: number; meanStd: number; meanAbs: number; relativeStd: number; meanPairwiseRelativeDistance: number }[];
+  seconds: number;
+}
+
+export interface SensitivityMetrics {
+  mode: 'features' | 'occlusion';
+  /** features: amount; occlusion: patch, stride, fill (a number, or 'mean' resolved to the data mean). */
+  settings: { amount?: number; patch?: number; stride?: number; fill?: number | 'mean' };
+  count: number;
+  cleanAccuracy: number;
+  /** Features or patches measured. */
+  units: number;
+  /** The `top` most sensitive units, by accuracy drop then output variance. */
+  ranking: SensitivityUnitResult[];
+  /** Largest accuracy drop of a single unit (the first of the ranking). */
+  maxAccuracyDrop: number;
+  /** Heatmaps over the patch grid (occlusion) or the pixel grid (features mode on images); null for tabular data. */
+  heatmap: { rows: number; cols: number; accuracyDrop: number[][]; outputVariance: number[][] } | null;
+  /** Parameter variability over retrainings (null unless configured). */
+  parameters: ParameterVariabilityMetrics | null;
+}
+
+export type ExplanationVariantName = 'clean' | 'adversarial' | 'corrupted';
+
+export interface ExplanationVariantSummary {
+  name: ExplanationVariantName;
+  /** "clean", "pgd linf ε=0.1", "fog severity 3". */
+  description: string;
+  /** Accuracy of the explained inputs in this version. */
+  accuracy: number;
+  /** Adversarial: fraction of inputs the verified attack broke. */
+  attackSuccessRate?: number;
+}
+
+export interface ExplanationMethodSummary {
+  id: string;
+  title: string;
+  paper: string;
+  /** The method's options, defaults included. */
+  options: Record<string, unknown>;
+  variants: {
+    name: ExplanationVariantName;
+    /** Mean cosine similarity of the saliency maps to the clean ones (absent for clean). */
+    meanSimilarityToClean?: number;
+    /** Integrated Gradients: mean relative completeness gap |Σ attributions − (S(x) − S(x'))| / |S(x) − S(x')|. */
+    meanCompletenessGap?: number;
+  }[];
+}
+
+export interface ExplanationSaliency {
+  method: string;
+  /** The heat-scaled saliency PNG (null for non-image data). */
+  image: GalleryImage | null;
+  /** The class whose score was explained, and that score. */
+  explainedClass: number;
+  score: number;
+  attributionSum: number;
+  completenessGap?: number;
+  similarityToClean?: number;
+}
+
+export interface ExplanationExample {
+  /** Index of the sample in the audited data. */
+  sampleIndex: number;
+  trueLabel: number;
+  variants: {
+    name: ExplanationVariantName;
+    predicted: number;
+    attackSuccess?: boolean;
+    /** The input image (null for non-image data). */
+    input: GalleryImage | null;
+    saliency: ExplanationSaliency[];
+  }[];
+}
+
+export interface ExplanationsMetrics {
+  output: 'logit' | 'probability';
+  explainClass: 'predicted' | 'label';
+  count: number;
+  variants: ExplanationVariantSummary[];
+  methods: ExplanationMethodSummary[];
+  /** Per input: each version's image and its saliency map per method (the report's saliency gallery). */
+  examples: ExplanationExample[];
+}
+
 export type CleanSection = SectionBase<'clean', CleanMetrics>;
 export type RobustnessSection = SectionBase<'robustness', RobustnessMetrics>;
 export type CorruptionsSection = SectionBase<'corruptions', CorruptionMetrics>;
@@ -303,6 +415,8 @@ export type CalibrationSection = SectionBase<'calibration', CalibrationMetricsRe
 export type StabilitySection = SectionBase<'stability', StabilityMetrics>;
 export type CertificationSection = SectionBase<'certification', CertificationMetrics>;
 export type ValidationSection = SectionBase<'validation', ValidationMetrics>;
+export type SensitivitySection = SectionBase<'sensitivity', SensitivityMetrics>;
+export type ExplanationsSection = SectionBase<'explanations', ExplanationsMetrics>;
 
 export type SectionResult =
   | CleanSection
@@ -312,7 +426,9 @@ export type SectionResult =
   | CalibrationSection
   | StabilitySection
   | CertificationSection
-  | ValidationSection;
+  | ValidationSection
+  | SensitivitySection
+  | ExplanationsSection;
 
 /** Metrics type of a section type. */
 export type MetricsOf<T extends SectionType> = NonNullable<Extract<SectionResult, { type: T }>['metrics']>;
@@ -432,6 +548,12 @@ export interface AuditSummary {
   ece: number | null;
   meanFlipProbability: number | null;
   mFR: number | null;
+  /** Largest accuracy drop from occluding one patch / nudging one feature (first sensitivity section). */
+  sensitivityMaxAccuracyDrop?: number | null;
+  /** Mean pairwise prediction flip rate between retrainings (first sensitivity section with parameters). */
+  parameterFlipRate?: number | null;
+  /** Mean cosine similarity of adversarial / corrupted saliency maps to the clean ones, per method and variant. */
+  saliencySimilarity?: { method: string; variant: 'adversarial' | 'corrupted'; meanSimilarityToClean: number }[];
   /** Count of sections per status. */
   sections: { ok: number; skipped: number; failed: number };
 }

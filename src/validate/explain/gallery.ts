@@ -243,6 +243,34 @@ export async function explainVariants(
   };
 }
 
+export interface ExplainedVariantSummary {
+  name: VariantName;
+  description: string;
+  accuracy: number;
+  /** Adversarial variant: fraction of inputs the verified attack broke. */
+  attackSuccessRate?: number;
+  /** Mean cosine similarity of the saliency maps to the clean ones (absent for clean). */
+  meanSimilarityToClean?: number;
+  /** Path methods: mean relative completeness gap. */
+  meanCompletenessGap?: number;
+}
+
+const meanOf = (values: number[]): number | undefined => (values.length === 0 ? undefined : values.reduce((a, b) => a + b, 0) / values.length);
+
+/** Per variant of an explanation: accuracy, attack success, mean similarity to clean, mean completeness gap. */
+export function summarizeVariants(result: ExplanationResult): ExplainedVariantSummary[] {
+  return result.variants.map((v) => {
+    const summary: ExplainedVariantSummary = { name: v.name, description: v.description, accuracy: v.accuracy };
+    const successes = v.inputs.flatMap((r) => (r.attackSuccess === undefined ? [] : [r.attackSuccess ? 1 : 0]));
+    const similarity = meanOf(v.inputs.flatMap((r) => (r.similarityToClean === undefined ? [] : [r.similarityToClean])));
+    const gap = meanOf(v.inputs.flatMap((r) => (r.completenessGap === undefined ? [] : [r.completenessGap])));
+    if (successes.length > 0) summary.attackSuccessRate = meanOf(successes);
+    if (similarity !== undefined) summary.meanSimilarityToClean = similarity;
+    if (gap !== undefined) summary.meanCompletenessGap = gap;
+    return summary;
+  });
+}
+
 /** The heat scale: black → red → yellow → white for t in [0, 1]. */
 function heat(t: number): [number, number, number] {
   const v = Math.min(1, Math.max(0, t));
@@ -258,7 +286,8 @@ export function saliencyImage(saliency: Float32Array, height: number, width: num
   return out;
 }
 
-function toRgb(image: Float32Array, shape: readonly number[], bounds: readonly [number, number]): Float32Array {
+/** An input image [H, W, C] (C = 1 or 3) as RGB [H, W, 3] in [0, 1], rescaled from the model's bounds. */
+export function toRgb(image: Float32Array, shape: readonly number[], bounds: readonly [number, number]): Float32Array {
   const [h, w, c] = shape;
   const out = new Float32Array(h * w * 3);
   for (let p = 0; p < h * w; p++) for (let k = 0; k < 3; k++) out[p * 3 + k] = (image[p * c + (c === 3 ? k : 0)] - bounds[0]) / (bounds[1] - bounds[0]);

@@ -3,5 +3,5 @@ export { defineExplainer, parseExplainerOptions, ExplainerRegistry, scoreOutputs
 export type { ExplainerDefinition, ExplainInput, Attribution, ScoreOutput } from './define.js';
 export { explainerRegistry } from './builtin.js';
 export { classScores, classScoreGradient } from './gradients.js';
-export { buildVariants, explainVariants, writeExplanationImages, saliencyImage, explainOptionsSchema } from './gallery.js';
-export type { ExplanationVariant, BuildVariantsOptions, ExplainOptions, ExplainedInput, ExplainedVariant, ExplanationResult, ExplanationImages, VariantName } from './gallery.js';
+export { buildVariants, explainVariants, writeExplanationImages, saliencyImage, explainOptionsSchema, summarizeVariants, toRgb } from './gallery.js';
+export type { ExplanationVariant, BuildVariantsOptions, ExplainOptions, ExplainedInput, ExplainedVariant, ExplanationResult, ExplanationImages, VariantName, ExplainedVariantSummary } from './gallery.js';

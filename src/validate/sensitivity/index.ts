@@ -3,3 +3,4 @@ export { featureSensitivity, featureSensitivityOptionsSchema } from './feature.j
 export type { FeatureSensitivityOptions, FeatureSensitivityResult, SensitivityUnit } from './feature.js';
 export { parameterVariability, parameterVariabilityOptionsSchema } from './parameters.js';
 export type { ParameterVariabilityOptions, ParameterVariabilityResult, Dispersion } from './parameters.js';
+export { csvFeatureNames, featureNamesFor } from './feature-names.js';
