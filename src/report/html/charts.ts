@@ -8,7 +8,7 @@
  * compileChart(chart); // a Vega spec with the data inlined
  */
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { CertifiedPoint, ReliabilityPoint, ReportView, WorstCasePoint } from './view.js';
+import type { CertifiedPoint, ExplanationsView, ReliabilityPoint, ReportView, SensitivityView, WorstCasePoint } from './view.js';
 
 /** A chart of the report: where it goes, what it shows (for screen readers), its Vega-Lite spec. */
 export interface Chart {
@@ -310,6 +310,84 @@ export function paretoChart(sweep: NonNullable<ReportView['sweep']>): Chart {
           encoding: { x: { field: 'cleanAccuracy', type: 'quantitative' }, y: { field: 'robustAccuracy', type: 'quantitative' }, text: { field: 'tag', type: 'nominal' } },
         },
       ],
+    },
+  };
+}
+
+/** Accuracy drop per occluded patch (or per pixel), laid out over the image: the occlusion heatmap. */
+export function sensitivityHeatmap(sensitivity: SensitivityView): Chart {
+  const map = sensitivity.heatmap!;
+  const rows = map.accuracyDrop.flatMap((line, r) => line.map((drop, c) => ({ row: r, col: c, accuracyDrop: drop, outputVariance: map.outputVariance[r]?.[c] ?? null })));
+  const unit = sensitivity.mode === 'occlusion' ? 'patch' : 'pixel';
+  const description = `Accuracy drop when each ${unit} of the image is ${sensitivity.mode === 'occlusion' ? 'occluded' : 'nudged'}, laid out as the image; darker is more important to the model.`;
+  const cell = Math.max(6, Math.min(40, Math.floor(280 / Math.max(map.rows, map.cols))));
+  const largest = Math.max(1e-9, ...rows.map((r) => r.accuracyDrop));
+  return {
+    id: 'sensitivity-heatmap',
+    title: `Sensitivity: accuracy drop per ${unit}`,
+    description,
+    spec: {
+      ...base(description),
+      width: cell * map.cols,
+      height: cell * map.rows,
+      data: { values: rows },
+      mark: { type: 'rect', tooltip: true },
+      encoding: {
+        x: { field: 'col', type: 'ordinal', title: `${unit} column`, axis: map.cols > 10 ? { labels: false, ticks: false } : { labelAngle: 0 } },
+        y: { field: 'row', type: 'ordinal', title: `${unit} row`, axis: map.rows > 10 ? { labels: false, ticks: false } : {} },
+        color: { field: 'accuracyDrop', type: 'quantitative', title: 'accuracy drop', scale: { scheme: 'orangered', domain: [0, largest], clamp: true }, legend: { format: '.1%' } },
+        tooltip: [
+          { field: 'row', type: 'ordinal' },
+          { field: 'col', type: 'ordinal' },
+          { field: 'accuracyDrop', type: 'quantitative', format: '.2%', title: 'accuracy drop' },
+          { field: 'outputVariance', type: 'quantitative', format: '.2e', title: 'output variance' },
+        ],
+      },
+    },
+  };
+}
+
+/** The most sensitive features (tabular data): accuracy drop per feature, ranked. */
+export function sensitivityBars(sensitivity: SensitivityView): Chart {
+  const description = `Accuracy drop when each feature is nudged by ±${sensitivity.settings.amount ?? '?'}, most sensitive first.`;
+  return {
+    id: 'sensitivity-ranking',
+    title: 'Sensitivity: most sensitive features',
+    description,
+    spec: {
+      ...base(description),
+      width: 300,
+      height: Math.max(80, sensitivity.ranking.length * 18),
+      data: { values: sensitivity.ranking },
+      mark: { type: 'bar', tooltip: true, color: '#D55E00' },
+      encoding: {
+        y: { field: 'name', type: 'nominal', title: null, sort: { field: 'accuracyDrop', order: 'descending' } },
+        x: { field: 'accuracyDrop', type: 'quantitative', title: 'accuracy drop', axis: { format: '.1%' } },
+      },
+    },
+  };
+}
+
+/** How far each method's saliency maps move from the clean ones on adversarial and corrupted inputs. */
+export function saliencySimilarityChart(explanations: ExplanationsView): Chart {
+  const rows = explanations.similarity.filter((s) => s.meanSimilarityToClean !== null).map((s) => ({ method: s.method, variant: s.variant, similarity: s.meanSimilarityToClean }));
+  const description = 'Mean cosine similarity of the saliency maps of adversarial and corrupted inputs to those of the clean inputs, per attribution method (1 = unchanged).';
+  return {
+    id: 'saliency-similarity',
+    title: 'Saliency similarity to clean',
+    description,
+    spec: {
+      ...base(description),
+      width: 300,
+      height: Math.max(80, rows.length * 22),
+      data: { values: rows },
+      mark: { type: 'bar', tooltip: true },
+      encoding: {
+        y: { field: 'method', type: 'nominal', title: null },
+        yOffset: { field: 'variant', type: 'nominal' },
+        x: { field: 'similarity', type: 'quantitative', title: 'cosine similarity to clean', scale: { domain: [0, 1] } },
+        color: { field: 'variant', type: 'nominal', title: 'variant', scale: { domain: ['adversarial', 'corrupted'], range: ['#D55E00', '#0072B2'] } },
+      },
     },
   };
 }

@@ -22,12 +22,15 @@ import {
   paretoChart,
   reliabilityChart,
   robustnessChart,
+  saliencySimilarityChart,
+  sensitivityBars,
+  sensitivityHeatmap,
   stabilityChart,
   type Chart,
 } from './charts.js';
 import { amplifiedDifference, imageToDataUri } from './images.js';
 import { reportCss } from './styles.js';
-import { toReportView, type GalleryItem, type ReportView } from './view.js';
+import { toReportView, type GalleryItem, type ReportView, type SaliencyExample } from './view.js';
 
 let cachedRuntime: string | undefined;
 
@@ -225,15 +228,80 @@ function exampleCard(item: GalleryItem): string {
 </div>`;
 }
 
+/** One input's saliency card: a row per version (clean, adversarial, corrupted): the input, then its saliency map per method. */
+function saliencyCard(example: SaliencyExample, methods: { id: string; title: string }[]): string {
+  const img = (src: string, alt: string, caption: string) => `<figure><img src="${src}" alt="${escapeHtml(alt)}"><figcaption>${escapeHtml(caption)}</figcaption></figure>`;
+  const rows = example.variants.map((v) => {
+    const input = v.input ? imageToDataUri(v.input) : null;
+    const verdict = v.attackSuccess === null ? '' : v.attackSuccess ? ' (attack succeeded)' : ' (attack failed)';
+    const cells = v.saliency.map((c) => {
+      const uri = c.image ? imageToDataUri(c.image) : null;
+      if (!uri) return '';
+      const title = methods.find((m) => m.id === c.method)?.title ?? c.method;
+      const note = c.similarityToClean !== null ? ` · sim ${c.similarityToClean.toFixed(2)}` : '';
+      return img(uri, `${title} saliency of the ${v.name} input`, `${c.method}${note}`);
+    });
+    return `<div class="saliency-row" data-variant="${escapeHtml(v.name)}"><div class="imgs">${input ? img(input, `${v.name} input, predicted ${v.predicted}`, `${v.name} → ${v.predicted}`) : ''}${cells.join('')}</div><p>${escapeHtml(v.description)}: predicted <strong>${escapeHtml(v.predicted)}</strong>${escapeHtml(verdict)}</p></div>`;
+  });
+  return `<div class="example saliency-example"><p>sample #${example.sampleIndex}, label <strong>${escapeHtml(example.label)}</strong></p>${rows.join('\n')}</div>`;
+}
+
 function gallerySection(view: ReportView): Section | null {
-  if (view.gallery.length === 0) return null;
   const cards = view.gallery.map(exampleCard).filter(Boolean);
-  if (cards.length === 0) return null;
-  return {
-    id: 'gallery',
-    title: 'Examples',
-    html: `<p class="note">Original, perturbed, and their difference amplified so that small changes are visible (the factor is under each image); predictions with their softmax confidence.</p><div class="gallery">${cards.join('\n')}</div>`,
-  };
+  const e = view.explanations;
+  const saliency = e ? e.examples.filter((x) => x.variants.some((v) => v.input !== null)).map((x) => saliencyCard(x, e.methods)) : [];
+  if (cards.length === 0 && saliency.length === 0) return null;
+  const parts: string[] = [];
+  if (cards.length) parts.push(`<p class="note">Original, perturbed, and their difference amplified so that small changes are visible (the factor is under each image); predictions with their softmax confidence.</p><div class="gallery">${cards.join('\n')}</div>`);
+  if (saliency.length) {
+    parts.push(
+      `<h3>Saliency maps</h3><p class="note">What the model looks at: for each input (clean, adversarial, corrupted) its saliency map per attribution method — |attribution| summed over channels, black → red → yellow → white, each map scaled to its own 99th percentile; "sim" is the cosine similarity to the clean input's map. Methods: ${escapeHtml(e!.methods.map((m) => m.title).join(', '))}.</p><div class="gallery saliency-gallery">${saliency.join('\n')}</div>`,
+    );
+  }
+  return { id: 'gallery', title: 'Examples', html: parts.join('\n') };
+}
+
+function sensitivitySection(view: ReportView, charts: Chart[]): Section | null {
+  const s = view.sensitivity;
+  if (!s) return null;
+  const out: string[] = [];
+  const unit = s.mode === 'occlusion' ? 'patch' : 'feature';
+  const ranking = htmlTable(
+    ['rank', unit, 'accuracy drop', 'output variance', 'mean |Δp|'],
+    s.ranking.map((u, k) => [k + 1, u.name, percent(u.accuracyDrop, 2), u.outputVariance.toExponential(2), fixed(u.meanProbabilityChange, 4)]),
+    [true, false, true, true, true],
+  );
+  if (s.heatmap) {
+    const chart = sensitivityHeatmap(s);
+    charts.push(chart);
+    const cells = s.heatmap.accuracyDrop.flatMap((line, r) => line.map((d, c) => [r, c, percent(d, 2)]));
+    out.push(figure(chart, s.mode === 'occlusion' ? `Each ${s.settings.patch}×${s.settings.patch} patch (stride ${s.settings.stride}) filled with ${s.settings.fill}, one at a time, on ${s.count} samples.` : `Each pixel nudged by ±${s.settings.amount}, one at a time (the largest drop over channels).`, htmlTable(['row', 'column', 'accuracy drop'], cells, [true, true, true])));
+  } else {
+    const chart = sensitivityBars(s);
+    charts.push(chart);
+    out.push(figure(chart, `Each feature nudged by ±${s.settings.amount}, one at a time, on ${s.count} samples.`, ranking));
+  }
+  const intro = `<p class="note">Clean accuracy ${percent(s.cleanAccuracy)} on ${s.count} samples; ${s.units} ${s.units === 1 ? unit : unit === 'patch' ? 'patches' : 'features'} measured one at a time. Accuracy drop = clean accuracy − accuracy with that ${unit} ${s.mode === 'occlusion' ? 'occluded' : 'changed'}; output variance = variance of the true-class probability across the clean and changed inputs.</p>`;
+  const table = `<h3>Most sensitive ${unit === 'patch' ? 'patches' : 'features'}</h3>${ranking}`;
+  let params = '';
+  if (s.parameters) {
+    const p = s.parameters;
+    params = `<h3>Parameter variability</h3><p class="note">${p.runs} retrainings on ${p.resample === 'bootstrap' ? 'bootstrap resamples' : 'noisy copies'} of ${escapeHtml(p.train)} (${p.trainCount} samples): accuracy ${percent(p.accuracy.mean)} ± ${percent(p.accuracy.std)} (min ${percent(p.accuracy.min)}, max ${percent(p.accuracy.max)}); mean pairwise flip rate ${percent(p.meanPairwiseFlipRate, 2)} (max ${percent(p.maxPairwiseFlipRate, 2)}); the runs disagree on ${percent(p.unstableFraction, 2)} of the samples.</p>${htmlTable(['layer', 'parameters', 'std / |w|', 'pairwise relative distance'], p.weights.map((w) => [w.layer, w.parameters, fixed(w.relativeStd), fixed(w.meanPairwiseRelativeDistance)]), [false, true, true, true])}`;
+  }
+  return { id: 'sensitivity', title: 'Sensitivity analysis', html: `${intro}<div class="charts">${out.join('\n')}</div>${table}${params}` };
+}
+
+function explanationsSection(view: ReportView, charts: Chart[]): Section | null {
+  const e = view.explanations;
+  if (!e) return null;
+  const out: string[] = [];
+  if (e.similarity.some((x) => x.meanSimilarityToClean !== null)) {
+    const chart = saliencySimilarityChart(e);
+    charts.push(chart);
+    out.push(figure(chart, 'A low similarity means the explanation of the perturbed input differs from the clean one: the perturbation changed what the model relies on.', htmlTable(['method', 'variant', 'similarity to clean', 'completeness gap'], e.similarity.map((x) => [x.method, x.variant, fixed(x.meanSimilarityToClean), x.meanCompletenessGap === null ? '–' : percent(x.meanCompletenessGap, 2)]), [false, false, true, true])));
+  }
+  const variants = htmlTable(['variant', 'what', 'accuracy', 'attack success'], e.variants.map((v) => [v.name, v.description, percent(v.accuracy), v.attackSuccessRate === null ? '–' : percent(v.attackSuccessRate)]), [false, false, true, true]);
+  return { id: 'explanations', title: 'Explanations of failures', html: `<p class="note">${escapeHtml(e.methods.map((m) => m.title).join(', '))} on ${e.examples.length} inputs; the maps themselves are in the Examples gallery.</p><div class="charts">${out.join('\n')}</div>${variants}` };
 }
 
 function warningsSection(view: ReportView): Section | null {
@@ -320,6 +388,8 @@ export function renderReport(results: unknown, options: RenderOptions = {}): str
     stabilitySection(view, charts),
     oodSection(view, charts),
     calibrationSection(view, charts),
+    sensitivitySection(view, charts),
+    explanationsSection(view, charts),
     gallerySection(view),
     sweepSection(view, charts),
     methodsSection(view),

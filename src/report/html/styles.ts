@@ -49,6 +49,9 @@ ul.warnings li { border-left: 4px solid #d97706; background: var(--warn-bg); col
 .example img { width: 96px; height: 96px; image-rendering: pixelated; border: 1px solid var(--line); display: block; }
 .example figcaption { font-size: 0.75rem; margin: 2px 0 0; }
 .example p { margin: 6px 0 0; font-size: 0.82rem; }
+.saliency-gallery { grid-template-columns: repeat(auto-fill, minmax(460px, 1fr)); }
+.saliency-row { border-top: 1px solid var(--line); padding-top: 6px; margin-top: 6px; }
+.saliency-example .imgs img { width: 80px; height: 80px; }
 footer { margin-top: 40px; font-size: 0.8rem; color: var(--muted); border-top: 1px solid var(--line); padding-top: 8px; }
 @media print {
   body { max-width: none; padding: 0; font-size: 11pt; }

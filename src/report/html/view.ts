@@ -93,6 +93,46 @@ export interface SweepPoint {
   robustAccuracy: number;
   pareto: boolean;
 }
+export interface SensitivityView {
+  section: string;
+  mode: 'features' | 'occlusion';
+  settings: { amount?: number; patch?: number; stride?: number; fill?: number | 'mean' };
+  count: number;
+  cleanAccuracy: number;
+  units: number;
+  ranking: { unit: number; name: string; accuracyDrop: number; outputVariance: number; meanProbabilityChange: number }[];
+  heatmap: { rows: number; cols: number; accuracyDrop: number[][]; outputVariance: number[][] } | null;
+  parameters: {
+    runs: number;
+    resample: string;
+    train: string;
+    trainCount: number;
+    accuracy: { mean: number; std: number; min: number; max: number };
+    meanPairwiseFlipRate: number;
+    maxPairwiseFlipRate: number;
+    unstableFraction: number;
+    weights: { layer: string; parameters: number; relativeStd: number; meanPairwiseRelativeDistance: number }[];
+  } | null;
+}
+export interface SaliencyCell {
+  method: string;
+  image: ImageRef | null;
+  similarityToClean: number | null;
+  completenessGap: number | null;
+}
+export interface SaliencyExample {
+  sampleIndex: number;
+  label: number;
+  variants: { name: string; description: string; predicted: number; attackSuccess: boolean | null; input: ImageRef | null; saliency: SaliencyCell[] }[];
+}
+export interface ExplanationsView {
+  section: string;
+  methods: { id: string; title: string }[];
+  /** Mean similarity of each variant's saliency maps to the clean ones, per method (null for clean). */
+  similarity: { method: string; variant: string; meanSimilarityToClean: number | null; meanCompletenessGap: number | null }[];
+  variants: { name: string; description: string; accuracy: number; attackSuccessRate: number | null }[];
+  examples: SaliencyExample[];
+}
 /** Which method and parameters produced a section's numbers. */
 export interface MethodNote {
   section: string;
@@ -141,6 +181,10 @@ export interface ReportView {
   } | null;
   gallery: GalleryItem[];
   warnings: ReportWarning[];
+  /** Sensitivity analysis (first sensitivity section): ranked units, heatmap, parameter variability. */
+  sensitivity?: SensitivityView | null;
+  /** Saliency explanations (first explanations section): similarity to clean and the saliency gallery. */
+  explanations?: ExplanationsView | null;
   /** Validity checks of the evaluation (gradient masking, binarization, ...), with their outcome. */
   validity: { id: string; title: string; outcome: string; message: string }[];
   /** evaluation: how robust accuracy was measured, e.g. "pgd, linf ε = 0.1" (null when the result does not say). */
@@ -594,6 +638,59 @@ function fromAudit(results: AuditResults): ReportView {
           if (check.outcome === 'warn' || check.outcome === 'fail') warn(section.id, `${check.title} (${check.outcome}): ${check.message}`);
         }
         break;
+      case 'sensitivity': {
+        if (view.sensitivity) break;
+        const m = section.metrics;
+        const p = m.parameters;
+        view.sensitivity = {
+          section: section.id,
+          mode: m.mode,
+          settings: { ...m.settings },
+          count: m.count,
+          cleanAccuracy: m.cleanAccuracy,
+          units: m.units,
+          ranking: m.ranking.map((u) => ({ ...u })),
+          heatmap: m.heatmap,
+          parameters: p
+            ? {
+                runs: p.runs,
+                resample: p.resample,
+                train: p.train,
+                trainCount: p.trainCount,
+                accuracy: { mean: p.accuracy.mean, std: p.accuracy.std, min: p.accuracy.min, max: p.accuracy.max },
+                meanPairwiseFlipRate: p.meanPairwiseFlipRate,
+                maxPairwiseFlipRate: p.maxPairwiseFlipRate,
+                unstableFraction: p.unstableFraction,
+                weights: p.weights.map((w) => ({ layer: w.layer, parameters: w.parameters, relativeStd: w.relativeStd, meanPairwiseRelativeDistance: w.meanPairwiseRelativeDistance })),
+              }
+            : null,
+        };
+        break;
+      }
+      case 'explanations': {
+        if (view.explanations) break;
+        const m = section.metrics;
+        const descriptions = new Map(m.variants.map((v) => [v.name, v.description]));
+        view.explanations = {
+          section: section.id,
+          methods: m.methods.map((x) => ({ id: x.id, title: x.title })),
+          similarity: m.methods.flatMap((x) => x.variants.map((v) => ({ method: x.id, variant: v.name, meanSimilarityToClean: v.meanSimilarityToClean ?? null, meanCompletenessGap: v.meanCompletenessGap ?? null }))),
+          variants: m.variants.map((v) => ({ name: v.name, description: v.description, accuracy: v.accuracy, attackSuccessRate: v.attackSuccessRate ?? null })),
+          examples: m.examples.map((e) => ({
+            sampleIndex: e.sampleIndex,
+            label: e.trueLabel,
+            variants: e.variants.map((v) => ({
+              name: v.name,
+              description: descriptions.get(v.name) ?? v.name,
+              predicted: v.predicted,
+              attackSuccess: v.attackSuccess ?? null,
+              input: galleryUri(v.input ?? undefined),
+              saliency: v.saliency.map((c) => ({ method: c.method, image: galleryUri(c.image ?? undefined), similarityToClean: c.similarityToClean ?? null, completenessGap: c.completenessGap ?? null })),
+            })),
+          })),
+        };
+        break;
+      }
       default:
         break; // a section type this reader does not know: ignored, as the results contract asks
     }
