@@ -75,9 +75,38 @@ function resultRows(results: AuditResults): string[][] {
       rows.push(['mean flip probability', pct(s.metrics.meanFlipProbability), `${s.metrics.count}`, id]);
     } else if (s.type === 'validation') {
       for (const c of s.metrics.checks) rows.push([`validity: ${c.title}`, c.outcome, '', id]);
+    } else if (s.type === 'sensitivity') {
+      rows.push([`largest accuracy drop from one ${s.metrics.mode === 'occlusion' ? 'occluded patch' : 'nudged feature'}`, pct(s.metrics.maxAccuracyDrop), `${s.metrics.count}`, id]);
+      if (s.metrics.parameters) rows.push([`prediction flip rate between ${s.metrics.parameters.runs} retrainings`, pct(s.metrics.parameters.meanPairwiseFlipRate), `${s.metrics.parameters.evaluationCount}`, id]);
     }
   }
   return rows;
+}
+
+/** A short paragraph per sensitivity / explanations section: what the decision hangs on, how explanations move. */
+function understandingLines(results: AuditResults): string[] {
+  const lines: string[] = [];
+  for (const id of results.sectionOrder) {
+    const s = results.sections[id];
+    if (!s || s.status !== 'ok' || !s.metrics) continue;
+    if (s.type === 'sensitivity') {
+      const m = s.metrics;
+      const top = m.ranking.slice(0, 3).map((u) => `${u.name} (−${pct(u.accuracyDrop)})`);
+      const what = m.mode === 'occlusion' ? `Occluding ${m.settings.patch}×${m.settings.patch} patches one at a time (${m.units} patches, ${m.count} samples)` : `Nudging each of ${m.units} features by ±${m.settings.amount} (${m.count} samples)`;
+      let text = `- **Sensitivity (${id})**: ${what} costs at most ${pct(m.maxAccuracyDrop)} accuracy; the most sensitive: ${top.join(', ') || 'none'}.`;
+      if (m.parameters) {
+        const p = m.parameters;
+        text += ` Retraining ${p.runs} times on ${p.resample === 'bootstrap' ? 'bootstrap resamples' : 'noisy copies'} of ${p.train} gives accuracy ${pct(p.accuracy.mean)} ± ${pct(p.accuracy.std)} and a mean pairwise prediction flip rate of ${pct(p.meanPairwiseFlipRate)}.`;
+      }
+      lines.push(text);
+    } else if (s.type === 'explanations') {
+      const m = s.metrics;
+      const moved = m.methods.flatMap((x) => x.variants.filter((v) => v.meanSimilarityToClean !== undefined).map((v) => `${x.id} ${v.name} ${num(v.meanSimilarityToClean, 2)}`));
+      const variants = m.variants.map((v) => `${v.description} ${pct(v.accuracy)} accurate`).join(', ');
+      lines.push(`- **Explanations (${id})**: saliency maps (${m.methods.map((x) => x.title).join(', ')}) of ${m.count} inputs (${variants}); mean cosine similarity of the perturbed inputs' maps to the clean ones: ${moved.join(', ') || 'n/a'} (1 = unchanged). The maps are in the report's gallery and under gallery/.`);
+    }
+  }
+  return lines;
 }
 
 function shellQuote(arg: string): string {
@@ -110,6 +139,8 @@ export function renderCard(results: AuditResults): string {
   const rows = resultRows(results);
   if (rows.length) out.push(...table(['metric', 'value (95 % Wilson interval, %)', 'samples', 'section'], rows));
   else out.push('No section produced numbers.');
+  const understanding = understandingLines(results);
+  if (understanding.length) out.push('', '## Sensitivity and explanations', '', ...understanding);
   out.push('', '## Known limitations', '');
   const limits: string[] = [];
   for (const id of results.sectionOrder) {
