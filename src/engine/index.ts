@@ -28,3 +28,7 @@ export { queryModel, scoresOnly } from './query-model.js';
 export type { QueryModel, QueryModelOptions, QueryFunction } from './query-model.js';
 export { withEstimatedGradients } from './estimated-gradients.js';
 export type { EstimatedGradientOptions } from './estimated-gradients.js';
+export { VotingEnsemble, StackedEnsemble, isEnsemble, readEnsembleFolder, readEnsembleManifest, ensembleManifestSchema, ensembleMemberSpec, ENSEMBLE_MANIFEST } from './ensemble.js';
+export type { VotingOptions, EnsembleModel, EnsembleManifest, EnsembleManifestInput } from './ensemble.js';
+export { combineSoftVotingOnnx, writeEnsembleOnnx, memberOnnxFile } from './ensemble-onnx.js';
+export type { OnnxMember, EnsembleOnnxResult } from './ensemble-onnx.js';

@@ -1,6 +1,7 @@
 /**
  * Model specs → models. A spec is `builtin:NAME` (a reference model shipped in the package's `models/`),
- * a path to an `.onnx` file, a path to a TF.js `model.json`, or a folder holding either.
+ * a path to an `.onnx` file, a path to a TF.js `model.json`, a folder holding either, or an ensemble folder
+ * (one holding `ensemble.json`, see ensemble.ts; it wins over a model.onnx beside it).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,13 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { RampartError } from '../errors.js';
 import type { Bounds, Model } from './model.js';
 import { loadTfjsModel } from './tfjs-model.js';
+import { ENSEMBLE_MANIFEST, checkEnsembleMembers, ensembleMemberSpec, readEnsembleFolder, readEnsembleManifest } from './ensemble.js';
 
-export type ModelKind = 'tfjs' | 'onnx';
+export type ModelKind = 'tfjs' | 'onnx' | 'ensemble';
 
 export interface ResolvedModelSpec {
   spec: string;
   kind: ModelKind;
-  /** The file that defines the model (model.json or .onnx). */
+  /** The file that defines the model (model.json, .onnx, or ensemble.json). */
   file: string;
   /** Files whose bytes define the model (for hashing). */
   files: string[];
@@ -81,8 +83,18 @@ function weightFiles(modelJson: string): string[] {
   }
 }
 
+/** An ensemble folder: its manifest and every member's files (members resolved in turn). */
+function resolveEnsemble(spec: string, manifestFile: string): ResolvedModelSpec {
+  const folder = path.dirname(manifestFile);
+  const manifest = readEnsembleManifest(folder);
+  checkEnsembleMembers(folder, manifest);
+  const files = [manifestFile, ...manifest.members.flatMap((m) => resolveModelSpec(ensembleMemberSpec(folder, m)).files)];
+  return { spec, kind: 'ensemble', file: manifestFile, files, sidecar: readSidecar(folder) };
+}
+
 function resolveFile(spec: string, file: string): ResolvedModelSpec {
   const folder = path.dirname(file);
+  if (path.basename(file) === ENSEMBLE_MANIFEST) return resolveEnsemble(spec, file);
   if (file.toLowerCase().endsWith('.onnx')) {
     return { spec, kind: 'onnx', file, files: [file], sidecar: readSidecar(folder) };
   }
@@ -115,6 +127,8 @@ export function resolveModelSpec(spec: string): ResolvedModelSpec {
     );
   }
   if (fs.statSync(target).isDirectory()) {
+    const ensemble = path.join(target, ENSEMBLE_MANIFEST);
+    if (fs.existsSync(ensemble)) return resolveEnsemble(spec, ensemble);
     const json = path.join(target, 'model.json');
     if (fs.existsSync(json)) return resolveFile(spec, json);
     const onnx = fs.readdirSync(target).filter((f) => f.toLowerCase().endsWith('.onnx'));
@@ -137,6 +151,9 @@ export function modelSha256(resolved: ResolvedModelSpec): string {
 
 export async function loadModel(spec: string, options: LoadModelOptions = {}): Promise<Model> {
   const resolved = resolveModelSpec(spec);
+  if (resolved.kind === 'ensemble') {
+    return readEnsembleFolder(path.dirname(resolved.file), (member) => loadModel(member, options), { id: spec });
+  }
   const bounds = options.bounds ?? resolved.sidecar?.bounds ?? [0, 1];
   if (resolved.kind === 'onnx') {
     const { loadOnnxModel } = await import('./onnx/index.js');

@@ -1,8 +1,9 @@
 /**
- * Ensemble folders: `ensemble.json` (kind, voting, weights, member folders) beside one sub-folder per member
- * (TF.js model.json + weights.bin + model.onnx, each loadable by `loadModel`). `loadEnsemble(dir)` reads it back.
- * (loadModel itself does not read ensemble folders; a soft-voting ensemble as one ONNX graph is not exported —
- * see docs/harden.md.)
+ * Ensemble folders: `ensemble.json` (kind, voting, weights, member folders; the stacking meta-learner) beside one
+ * sub-folder per member (TF.js model.json + weights.bin + model.onnx, each loadable by `loadModel`), and for soft
+ * voting one `model.onnx` holding the whole ensemble (src/engine/ensemble-onnx.ts). `loadModel(dir)` reads the
+ * folder back (src/engine/ensemble.ts); `loadEnsemble(dir)` is the same with tfjs gradients.
+ * @example await saveEnsemble('runs/bag', ensemble, members.map((m) => m.layersModel));
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,19 +11,25 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { folderSaveHandler } from '../../engine/tfjs-io.js';
 import { exportToOnnx } from '../../engine/export-onnx.js';
 import { loadModel } from '../../engine/load.js';
-import type { Model } from '../../engine/model.js';
 import { RampartError } from '../../errors.js';
-import { VotingEnsemble } from './voting.js';
+import { ENSEMBLE_MANIFEST, StackedEnsemble, VotingEnsemble, readEnsembleFolder, type EnsembleManifest, type EnsembleModel } from '../../engine/ensemble.js';
+import { writeEnsembleOnnx, type EnsembleOnnxResult } from '../../engine/ensemble-onnx.js';
 
-export interface EnsembleManifest {
-  kind: 'rampart-ensemble';
-  version: 1;
-  voting: 'soft' | 'hard';
-  weights: number[];
-  members: string[];
+export type { EnsembleManifest };
+
+export interface SaveEnsembleOptions {
+  /** Write the single-graph model.onnx for soft voting (default true). */
+  onnx?: boolean;
+  /** Extra manifest fields (e.g. `method`). */
+  extra?: Record<string, unknown>;
 }
 
-export async function saveEnsemble(dir: string, ensemble: VotingEnsemble, layersModels: readonly LayersModel[]): Promise<EnsembleManifest> {
+export interface SavedEnsemble {
+  manifest: EnsembleManifest;
+  onnx: EnsembleOnnxResult;
+}
+
+export async function saveEnsemble(dir: string, ensemble: VotingEnsemble | StackedEnsemble, layersModels: readonly LayersModel[], options: SaveEnsembleOptions = {}): Promise<SavedEnsemble> {
   if (layersModels.length !== ensemble.members.length) throw new RampartError('BAD_OPTION', 'saveEnsemble: give one LayersModel per member.');
   fs.mkdirSync(dir, { recursive: true });
   const members: string[] = [];
@@ -34,17 +41,24 @@ export async function saveEnsemble(dir: string, ensemble: VotingEnsemble, layers
     fs.writeFileSync(path.join(folder, 'model.onnx'), exportToOnnx(layersModels[i]));
     members.push(name);
   }
-  const manifest: EnsembleManifest = { kind: 'rampart-ensemble', version: 1, voting: ensemble.voting, weights: ensemble.weights, members };
-  fs.writeFileSync(path.join(dir, 'ensemble.json'), JSON.stringify(manifest, null, 2) + '\n');
-  return manifest;
+  const manifest: EnsembleManifest = {
+    kind: 'rampart-ensemble',
+    version: 1,
+    voting: ensemble.voting,
+    ...(ensemble instanceof StackedEnsemble ? { meta: { weights: [...ensemble.metaWeights], bias: [...ensemble.metaBias] } } : { weights: ensemble.weights }),
+    members,
+    ...options.extra,
+  };
+  fs.rmSync(path.join(dir, 'model.onnx'), { force: true });
+  fs.writeFileSync(path.join(dir, ENSEMBLE_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+  const onnx: EnsembleOnnxResult =
+    ensemble instanceof VotingEnsemble && ensemble.voting === 'soft' && options.onnx !== false
+      ? await writeEnsembleOnnx(dir, ensemble)
+      : { skipped: ensemble.voting === 'soft' ? 'not requested' : `${ensemble.voting} ensembles are not written as one ONNX graph (not differentiable / not a vote); their members are` };
+  return { manifest: onnx.file ? { ...manifest, onnx: 'model.onnx' } : manifest, onnx };
 }
 
-export async function loadEnsemble(dir: string): Promise<VotingEnsemble> {
-  const file = path.join(dir, 'ensemble.json');
-  if (!fs.existsSync(file)) throw new RampartError('FILE_NOT_FOUND', `No ensemble.json in ${dir}; save one with saveEnsemble.`);
-  const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as EnsembleManifest;
-  if (manifest.kind !== 'rampart-ensemble') throw new RampartError('MODEL_CORRUPT', `${file} is not a Rampart ensemble manifest.`);
-  const members: Model[] = [];
-  for (const m of manifest.members) members.push(await loadModel(path.join(dir, m), { gradients: 'tfjs' }));
-  return new VotingEnsemble(members, { voting: manifest.voting, weights: manifest.weights, id: `ensemble:${dir}` });
+/** Reads an ensemble folder with tfjs gradients (members' logitsSync drive the ensemble's gradient). */
+export async function loadEnsemble(dir: string): Promise<EnsembleModel> {
+  return readEnsembleFolder(dir, (spec) => loadModel(spec, { gradients: 'tfjs' }), { id: `ensemble:${dir}` });
 }

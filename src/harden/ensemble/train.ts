@@ -9,12 +9,15 @@
  */
 import type { LoadedData } from '../../data/load-all.js';
 import { createRandom, permutation } from '../../engine/random.js';
-import { tf, type Tensor, type Tensor2D } from '../../engine/tf.js';
+import { tf } from '../../engine/tf.js';
 import type { DifferentiableModel, Model } from '../../engine/model.js';
 import { RampartError } from '../../errors.js';
 import { sampleSize } from '../engines/engine.js';
 import { sammeStep, weightedResample } from './samme.js';
-import { VotingEnsemble } from './voting.js';
+import { StackedEnsemble, VotingEnsemble } from '../../engine/ensemble.js';
+
+/** The stacked ensemble's inference part lives in src/engine/ensemble.ts (loadModel reads saved ones). */
+export { StackedEnsemble };
 
 export type MemberTrainer = (data: LoadedData, seed: number, indices: Int32Array) => Promise<DifferentiableModel>;
 
@@ -79,45 +82,6 @@ export async function trainBoosting(data: LoadedData, numClasses: number, rounds
   }
   if (models.length === 0) throw new RampartError('BAD_OPTION', 'Boosting: the first member is no better than chance; train members longer.');
   return { ensemble: new VotingEnsemble(models, { voting: 'hard', weights: alphas, id: `samme-${models.length}` }), errors, alphas };
-}
-
-/** A stacked ensemble: base members' probabilities → linear meta-learner (softmax regression) → logits. */
-export class StackedEnsemble implements Model {
-  readonly id: string;
-  readonly format;
-  readonly inputShape;
-  readonly numClasses;
-  readonly bounds;
-  constructor(
-    readonly members: readonly Model[],
-    /** [M·K, K] and [K] */
-    readonly metaWeights: Float32Array,
-    readonly metaBias: Float32Array,
-  ) {
-    const first = members[0];
-    this.id = `stacking-${members.length}`;
-    this.format = first.format;
-    this.inputShape = first.inputShape;
-    this.numClasses = first.numClasses;
-    this.bounds = first.bounds;
-  }
-  async logits(x: Tensor): Promise<Tensor2D> {
-    const probs: Tensor2D[] = [];
-    try {
-      for (const m of this.members) {
-        const z = await m.logits(x);
-        probs.push(tf.tidy(() => tf.softmax(z)));
-        z.dispose();
-      }
-      const k = this.numClasses;
-      return tf.tidy(() => tf.add(tf.matMul(tf.concat(probs, 1), tf.tensor2d(this.metaWeights, [this.members.length * k, k])), tf.tensor1d(this.metaBias)) as Tensor2D);
-    } finally {
-      tf.dispose(probs);
-    }
-  }
-  dispose(): void {
-    for (const m of this.members) m.dispose();
-  }
 }
 
 export interface StackingResult {

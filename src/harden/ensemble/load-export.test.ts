@@ -1,0 +1,223 @@
+/**
+ * Ensemble folders through `loadModel`: soft/hard/stacking round-trips, the single-graph ONNX export (ONNX
+ * Runtime on it equals `ensemble.logits` within 1e-5; loading it gives ORT backward-graph gradients equal to the
+ * tfjs ensemble's), and bad folders (missing member, shape or class mismatch, bad weights) naming the member.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { tf } from '../../engine/tf.js';
+import { setupBackend } from '../../engine/backend.js';
+import { createRandom } from '../../engine/random.js';
+import { TfjsModel } from '../../engine/tfjs-model.js';
+import { isDifferentiable, type DifferentiableModel } from '../../engine/model.js';
+import { loadModel, resolveModelSpec, builtinModelsDir } from '../../engine/load.js';
+import { StackedEnsemble, VotingEnsemble, isEnsemble } from '../../engine/ensemble.js';
+import { combineSoftVotingOnnx } from '../../engine/ensemble-onnx.js';
+import { isRampartError } from '../../errors.js';
+import { folderSaveHandler } from '../../engine/tfjs-io.js';
+import { saveEnsemble } from './export.js';
+
+const F = 6;
+const K = 3;
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rampart-ens-load-'));
+
+function member(seed: number, features = F, classes = K): tfl.Sequential {
+  const m = tfl.sequential();
+  m.add(tfl.layers.dense({ inputShape: [features], units: 8, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed }), biasInitializer: tfl.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: seed + 2 }) }));
+  m.add(tfl.layers.dense({ units: classes, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 1 }) }));
+  return m;
+}
+
+function inputs(n: number, seed: number, size = F): Float32Array {
+  const random = createRandom(seed);
+  return Float32Array.from({ length: n * size }, () => random.next());
+}
+
+async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await p;
+  } catch (e) {
+    if (isRampartError(e)) return { code: e.code, message: e.message };
+    throw e;
+  }
+  throw new Error('expected a RampartError');
+}
+
+beforeAll(async () => {
+  await setupBackend();
+});
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+describe('loadModel on ensemble folders', () => {
+  let layers: tfl.Sequential[];
+  beforeAll(() => {
+    layers = [member(1), member(5), member(9)];
+  });
+  const weights = [0.5, 0.3, 0.2];
+  const soft = path.join(root, 'soft');
+
+  it('a soft-voting folder loads as the same VotingEnsemble, and model.onnx is the whole ensemble in one graph', async () => {
+    const ensemble = new VotingEnsemble(layers.map((l, i) => TfjsModel.fromLayersModel(l, { id: `m${i}` })), { voting: 'soft', weights });
+    const saved = await saveEnsemble(soft, ensemble, layers);
+    expect(saved.onnx.file).toBe(path.join(soft, 'model.onnx'));
+    const resolved = resolveModelSpec(soft);
+    expect(resolved.kind).toBe('ensemble');
+    expect(resolved.files.filter((f) => f.endsWith('weights.bin')).length).toBe(3);
+    const loaded = await loadModel(soft);
+    expect(isEnsemble(loaded) && loaded.voting).toBe('soft');
+    expect((loaded as VotingEnsemble).weights.map((w) => +w.toFixed(6))).toEqual(weights);
+    expect(isDifferentiable(loaded)).toBe(true);
+    const n = 20;
+    const xs = inputs(n, 4);
+    const x = tf.tensor2d(xs, [n, F]);
+    const expected = (await ensemble.logits(x)).dataSync();
+    const got = (await loaded.logits(x)).dataSync();
+    for (let i = 0; i < got.length; i++) expect(got[i]).toBeCloseTo(expected[i], 5);
+    // ONNX Runtime on the single graph
+    const session = await ort.InferenceSession.create(path.join(soft, 'model.onnx'));
+    const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', xs, [n, F]) });
+    const onnxLogits = out[session.outputNames[0]].data as Float32Array;
+    expect(onnxLogits.length).toBe(expected.length);
+    let worst = 0;
+    for (let i = 0; i < onnxLogits.length; i++) worst = Math.max(worst, Math.abs(onnxLogits[i] - expected[i]));
+    expect(worst).toBeLessThan(1e-5);
+    await session.release();
+    // softmax of the one-graph logits is the weighted mean of member probabilities
+    const pm = layers.map((l, i) => tf.mul(tf.softmax(l.predict(x) as tf.Tensor2D), weights[i])).reduce((a, b) => tf.add(a, b)).dataSync();
+    const po = tf.softmax(tf.tensor2d(onnxLogits, [n, K])).dataSync();
+    for (let i = 0; i < po.length; i++) expect(po[i]).toBeCloseTo(pm[i], 5);
+    loaded.dispose();
+    tf.dispose(x);
+  });
+
+  it("loadModel('…/model.onnx') is white-box: its ORT backward-graph gradient equals the tfjs ensemble's", async () => {
+    const onnx = await loadModel(path.join(soft, 'model.onnx'));
+    const tfjs = await loadModel(soft, { gradients: 'tfjs' });
+    expect(isDifferentiable(onnx)).toBe(true);
+    const n = 8;
+    const x = tf.tensor2d(inputs(n, 7), [n, F]);
+    const labels = tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], 'int32');
+    const a = await (onnx as DifferentiableModel).lossAndGradient(x, labels, 'cross-entropy');
+    const b = await (tfjs as DifferentiableModel).lossAndGradient(x, labels, 'cross-entropy');
+    const ga = a.gradient.dataSync();
+    const gb = b.gradient.dataSync();
+    let scale = 0;
+    for (let i = 0; i < gb.length; i++) scale = Math.max(scale, Math.abs(gb[i]));
+    expect(scale).toBeGreaterThan(1e-3);
+    for (let i = 0; i < ga.length; i++) expect(Math.abs(ga[i] - gb[i])).toBeLessThan(1e-4 * Math.max(1, scale));
+    const la = a.loss.dataSync();
+    const lb = b.loss.dataSync();
+    for (let i = 0; i < la.length; i++) expect(la[i]).toBeCloseTo(lb[i], 4);
+    tf.dispose([x, labels, a.loss, a.gradient, a.logits, b.loss, b.gradient, b.logits]);
+    onnx.dispose();
+    tfjs.dispose();
+  });
+
+  it('hard voting loads as hard (no gradient) and writes no single graph; stacking keeps its meta-learner', async () => {
+    const hardDir = path.join(root, 'hard');
+    const hard = new VotingEnsemble(layers.map((l) => TfjsModel.fromLayersModel(l)), { voting: 'hard', weights: [2, 1, 1] });
+    const saved = await saveEnsemble(hardDir, hard, layers);
+    expect(saved.onnx.file).toBeUndefined();
+    expect(fs.existsSync(path.join(hardDir, 'model.onnx'))).toBe(false);
+    const loadedHard = await loadModel(hardDir);
+    expect((loadedHard as VotingEnsemble).voting).toBe('hard');
+    expect(isDifferentiable(loadedHard)).toBe(false);
+    const x = tf.tensor2d(inputs(10, 8), [10, F]);
+    expect([...(await loadedHard.logits(x)).dataSync()]).toEqual([...(await hard.logits(x)).dataSync()]);
+
+    const stackDir = path.join(root, 'stack');
+    const random = createRandom(3);
+    const metaW = Float32Array.from({ length: 3 * K * K }, () => random.normal());
+    const metaB = Float32Array.from({ length: K }, () => random.normal());
+    const stacked = new StackedEnsemble(layers.map((l) => TfjsModel.fromLayersModel(l)), metaW, metaB);
+    await saveEnsemble(stackDir, stacked, layers);
+    const loadedStack = await loadModel(stackDir);
+    expect(loadedStack).toBeInstanceOf(StackedEnsemble);
+    const s1 = (await stacked.logits(x)).dataSync();
+    const s2 = (await loadedStack.logits(x)).dataSync();
+    for (let i = 0; i < s1.length; i++) expect(s2[i]).toBeCloseTo(s1[i], 5);
+    const d = await (loadedStack as StackedEnsemble).disagreement(x);
+    expect(d.every((v) => v >= 0 && v <= 1)).toBe(true);
+    loadedHard.dispose();
+    loadedStack.dispose();
+    tf.dispose(x);
+  });
+
+  it('combines image members (the built-in MNIST CNN and MLP ONNX graphs) into one graph equal to the ensemble', async () => {
+    const cnnOnnx = fs.readFileSync(path.join(builtinModelsDir(), 'mnist-cnn', 'model.onnx'));
+    const mlpOnnx = fs.readFileSync(path.join(builtinModelsDir(), 'mnist-mlp', 'model.onnx'));
+    const bytes = combineSoftVotingOnnx([{ name: 'cnn', bytes: cnnOnnx }, { name: 'mlp', bytes: mlpOnnx }], [0.7, 0.3]);
+    const ensemble = new VotingEnsemble([await loadModel('builtin:mnist-cnn'), await loadModel('builtin:mnist-mlp')], { weights: [0.7, 0.3] });
+    const n = 6;
+    const xs = inputs(n, 11, 784);
+    const expected = (await ensemble.logits(tf.tensor4d(xs, [n, 28, 28, 1]))).dataSync();
+    const session = await ort.InferenceSession.create(bytes);
+    const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', xs, [n, 28, 28, 1]) });
+    const got = out[session.outputNames[0]].data as Float32Array;
+    let worst = 0;
+    // relative: the CNN's log-probabilities reach −40 (float32 spacing there is 4e-6), and tfjs-wasm and ORT convolve differently
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - expected[i]) / Math.max(1, Math.abs(expected[i])));
+    expect(got.length).toBe(n * 10);
+    expect(worst).toBeLessThan(1e-5);
+    await session.release();
+    ensemble.dispose();
+  });
+});
+
+describe('bad ensemble folders name the member and the fix', () => {
+  let layers: tfl.Sequential[];
+  beforeAll(() => {
+    layers = [member(1), member(5)];
+  });
+
+  async function folder(name: string): Promise<string> {
+    const dir = path.join(root, name);
+    await saveEnsemble(dir, new VotingEnsemble(layers.map((l) => TfjsModel.fromLayersModel(l))), layers, { onnx: false });
+    return dir;
+  }
+  const edit = (dir: string, change: (m: Record<string, unknown>) => void) => {
+    const file = path.join(dir, 'ensemble.json');
+    const m = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    change(m);
+    fs.writeFileSync(file, JSON.stringify(m));
+  };
+
+  it('missing member', async () => {
+    const dir = await folder('missing');
+    fs.rmSync(path.join(dir, 'member-1'), { recursive: true });
+    const e = await errorOf(loadModel(dir));
+    expect(e.code).toBe('FILE_NOT_FOUND');
+    expect(e.message).toMatch(/member 1 \("member-1"\).*does not exist.*restore that folder or remove it/);
+    expect(e.message).not.toContain('\n');
+  });
+
+  it('input shape mismatch and class-count mismatch', async () => {
+    const dir = await folder('shape');
+    await member(3, F + 2).save(folderSaveHandler(path.join(dir, 'member-1')));
+    const e = await errorOf(loadModel(dir));
+    expect(e.code).toBe('DATA_SHAPE_MISMATCH');
+    expect(e.message).toMatch(/member 1 \("member-1"\) takes samples of shape \[8\] but 0 \("member-0"\) takes \[6\]/);
+    const dir2 = await folder('classes');
+    await member(3, F, K + 1).save(folderSaveHandler(path.join(dir2, 'member-1')));
+    const e2 = await errorOf(loadModel(dir2));
+    expect(e2.message).toMatch(/member 1 \("member-1"\) has 4 classes but 0 \("member-0"\) has 3/);
+  });
+
+  it('bad weights, a bad manifest, and a corrupt member', async () => {
+    const dir = await folder('weights');
+    edit(dir, (m) => (m.weights = [1, -1]));
+    expect((await errorOf(loadModel(dir))).message).toMatch(/ensemble\.json: "weights": give 2 finite non-negative numbers/);
+    edit(dir, (m) => (m.weights = [1, 1, 1]));
+    expect((await errorOf(loadModel(dir))).message).toMatch(/"weights" has 3 entries for 2 members; give one weight per member/);
+    edit(dir, (m) => ((m.weights = [1, 1]), (m.voting = 'majority')));
+    expect((await errorOf(loadModel(dir))).message).toMatch(/not a valid Rampart ensemble manifest \(voting: .*docs\/harden\.md/);
+    edit(dir, (m) => (m.voting = 'soft'));
+    fs.writeFileSync(path.join(dir, 'member-0', 'model.json'), '{ not json');
+    const e = await errorOf(loadModel(dir));
+    expect(e.message).toMatch(/^Ensemble member 0 \("member-0"\) of .*ensemble\.json does not load: /);
+  });
+});
