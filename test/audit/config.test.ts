@@ -27,7 +27,7 @@ describe('audit config', () => {
     expect(config.model).toBe('builtin:mnist-cnn');
     expect(config.data).toBe('mnist:test');
     expect(config.seed).toBe(0);
-    expect(config.sections.map((s) => s.id)).toEqual(['clean', 'robustness-linf', 'corruptions', 'ood', 'calibration', 'stability', 'smoothing', 'crown', 'validation']);
+    expect(config.sections.map((s) => s.id)).toEqual(['clean', 'robustness-linf', 'corruptions', 'ood', 'calibration', 'stability', 'smoothing', 'crown', 'validation', 'sensitivity', 'explanations']);
     expect(config.sections.length).toBe(DEFAULT_SECTIONS.length);
     const robustness = config.sections[1];
     expect(robustness).toMatchObject({ type: 'robustness', preset: 'autoattack', norm: 'linf', epsilons: [0.05, 0.1, 0.2, 0.3], samples: 100, cascade: true });
