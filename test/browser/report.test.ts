@@ -16,9 +16,14 @@ import { repoRoot } from '../helpers/cli.js';
 const CHROMIUM = process.env.RAMPART_CHROMIUM ?? '/usr/bin/chromium';
 const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'report', name), 'utf8')) as Record<string, unknown>;
 
-/** The measured audit (test/fixtures/report/audit-results.json) plus the sweep fixture, so every kind of chart is drawn. */
+/**
+ * The measured audit (test/fixtures/report/audit-results.json) plus the sweep fixture and the sensitivity and
+ * explanations sections of a real audit run, so every kind of chart is drawn.
+ */
 function fullResults(): Record<string, unknown> {
-  return { ...fixture('audit-results.json'), sweep: fixture('sweep.json').sweep };
+  const audit = fixture('audit-results.json') as { sectionOrder: string[]; sections: Record<string, unknown> };
+  const extra = fixture('audit-sensitivity-explanations.json') as { sectionOrder: string[]; sections: Record<string, unknown> };
+  return { ...audit, sectionOrder: [...audit.sectionOrder, ...extra.sectionOrder], sections: { ...audit.sections, ...extra.sections }, sweep: fixture('sweep.json').sweep };
 }
 
 describe('HTML report in a browser', () => {
@@ -64,7 +69,7 @@ describe('HTML report in a browser', () => {
     const charts = await page.$$eval('[data-chart]', (els) =>
       els.map((el) => ({ id: el.getAttribute('data-chart'), rendered: el.getAttribute('data-rendered'), svg: el.querySelector('svg, canvas') !== null, marks: el.querySelectorAll('svg path, svg rect, svg line, svg text').length })),
     );
-    const expected = ['robustness-linf', 'robustness-l2', 'certified-l2', 'certified-linf', 'corruption-heatmap', 'corruption-families', 'stability', 'ood-noise', 'ood-uniform', 'reliability', 'pareto'];
+    const expected = ['robustness-linf', 'robustness-l2', 'certified-l2', 'certified-linf', 'corruption-heatmap', 'corruption-families', 'stability', 'ood-noise', 'ood-uniform', 'reliability', 'sensitivity-heatmap', 'saliency-similarity', 'pareto'];
     expect(charts.map((c) => c.id).sort()).toEqual([...expected].sort());
     for (const chart of charts) {
       expect(chart.svg, `chart ${chart.id} has an SVG`).toBe(true);
@@ -76,6 +81,15 @@ describe('HTML report in a browser', () => {
     const images = await page.$$eval('.example img', (els) => els.map((el) => ({ src: (el as HTMLImageElement).src.slice(0, 22), ok: (el as HTMLImageElement).naturalWidth > 0 })));
     expect(images.length).toBeGreaterThanOrEqual(9);
     for (const image of images) expect(image).toEqual({ src: 'data:image/png;base64,', ok: true });
+    // The saliency gallery: 2 inputs × (clean, adversarial, corrupted) × (the input + 3 saliency maps), all decoded.
+    const saliency = await page.$$eval('.saliency-example .saliency-row', (rows) =>
+      rows.map((row) => ({ variant: row.getAttribute('data-variant'), images: [...row.querySelectorAll('img')].map((img) => (img as HTMLImageElement).naturalWidth > 0 && (img as HTMLImageElement).src.startsWith('data:image/png;base64,')) })),
+    );
+    expect(saliency.map((r) => r.variant)).toEqual(['clean', 'adversarial', 'corrupted', 'clean', 'adversarial', 'corrupted']);
+    for (const row of saliency) expect(row.images).toEqual([true, true, true, true]);
+    // The sensitivity view: the heatmap has one cell per occluded patch (7×7 for 4-pixel patches on 28×28) and the ranked table.
+    expect(await page.$$eval('#chart-sensitivity-heatmap svg path[aria-roledescription="rect mark"], #chart-sensitivity-heatmap svg .mark-rect path', (els) => els.length)).toBeGreaterThanOrEqual(49);
+    expect(await page.$$eval('#sensitivity table tbody tr', (rows) => rows.length)).toBeGreaterThanOrEqual(20);
 
     const artefacts = path.join(repoRoot, 'test-artifacts');
     fs.mkdirSync(artefacts, { recursive: true });
