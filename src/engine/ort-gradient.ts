@@ -28,6 +28,7 @@ import { exportToOnnx } from './export-onnx.js';
 import { backwardNames, buildBackwardGraph, type BackwardGraph, type BackwardGraphOptions } from './onnx-grad/generate.js';
 import { probeShapes, type ProbeResult } from './onnx-grad/shapes.js';
 import { BackwardUnsupported } from './onnx-grad/registry.js';
+import { MAX_ROWS_PER_RUN } from './onnx-grad/rules/nn.js';
 
 export interface OrtSessionOptions {
   /** ONNX Runtime intra-op threads (default 1). */
@@ -81,7 +82,8 @@ export async function createOrtGradientSession(graph: BackwardGraph, options: Or
   }
   const perSample = graph.sampleDims.reduce((a, b) => a * b, 1);
   const k = graph.numClasses;
-  const chunk = graph.fixedBatch ?? options.maxChunk ?? 256;
+  // Generated graphs may use int32 flat indices (tiling max pools): at most MAX_ROWS_PER_RUN rows per run.
+  const chunk = graph.fixedBatch ?? Math.min(options.maxChunk ?? 256, MAX_ROWS_PER_RUN);
   let released = false;
   const outputNames = [
     backwardNames.logits,

@@ -125,6 +125,19 @@ export class GraphEmitter {
     return name;
   }
 
+  /** A cached int32 constant (1-D unless `dims` is given). */
+  int32(values: number[], dims: number[] = [values.length]): string {
+    const key = `i32:${dims.join('x')}:${values.join(',')}`;
+    let name = this.constants.get(key);
+    if (!name) {
+      name = this.fresh('ints32');
+      const data = Int32Array.from(values);
+      this.initializers.push({ name, dims, dataType: OnnxDataType.INT32, rawData: new Uint8Array(data.buffer) });
+      this.constants.set(key, name);
+    }
+    return name;
+  }
+
   // ---- helpers whose form depends on the opset -------------------------------------------------------
 
   reduceSum(x: string, axes: number[], keepdims: boolean): string {

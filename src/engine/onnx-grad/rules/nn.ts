@@ -4,12 +4,15 @@
  * - Conv: input gradient by ConvTranspose with the same weights (output_padding recovers the exact input size);
  *   weight gradient by a Conv of the input (channels as batch) with the output gradient as the filter
  *   (dilation = stride, stride = dilation); bias gradient by a sum.
- * - MaxPool: the forward node's Indices output and MaxUnpool (windows that do not overlap) or ScatterElements
- *   with add (overlapping windows); ONNX Runtime's indices take the first maximum, as PyTorch and tfjs-cpu.
+ * - MaxPool: flat indices of each window's first maximum (PyTorch's and tfjs-cpu's tie rule) and MaxUnpool
+ *   (windows that do not overlap) or ScatterElements with add (overlapping windows). Square windows that tile
+ *   the input get their indices from SpaceToDepth + ArgMax (≈ 3× cheaper); other pools from the forward node's
+ *   Indices output (ONNX Runtime's MaxPool-with-Indices kernel, whose indices also take the first maximum).
  * - AveragePool: ConvTranspose of the (count-normalised) gradient with a ones kernel, one channel at a time.
  * - GlobalAveragePool/GlobalMaxPool, BatchNormalization (inference), Softmax/LogSoftmax, ReduceMean/ReduceSum.
  */
 import { defineBackwardRule, reduceToOperand, type BackwardContext } from '../registry.js';
+import { OnnxDataType } from '../../onnx/proto.js';
 
 export const gemmRule = defineBackwardRule({
   opType: 'Gemm',
@@ -176,38 +179,88 @@ export const convRule = defineBackwardRule({
   },
 });
 
-export const maxPoolRule = defineBackwardRule({
-  opType: 'MaxPool',
-  backward(c) {
-    const g = c.grad(0);
-    if (!g || !c.needsGrad(0)) return;
-    if (c.attributes.int('storage_order', 0) !== 0) throw c.unsupported('storage_order=1 is not supported');
-    const e = c.emit;
-    const x = c.input(0);
-    const spatial = c.facts(x).dims.slice(2);
-    const w = windowOf(c, spatial);
-    const indices = c.forwardOutput(1);
-    const shape = e.node('Shape', [x]);
-    const disjoint = w.kernel.every((k, i) => (k - 1) * w.dilations[i] + 1 <= w.strides[i]);
-    if (disjoint && w.dilations.every((d) => d === 1)) {
-      // MaxUnpool checks output_shape against (out − 1)·stride + kernel − pads; ceil_mode windows overhang the
-      // end, so count the overhang as end padding.
-      const r = spatial.length;
-      const out = c.facts(c.output(0)).dims.slice(2);
-      const pads = [...w.pads];
-      for (let i = 0; i < r; i++) pads[i + r] = Math.max(0, (out[i] - 1) * w.strides[i] + w.kernel[i] - w.pads[i] - spatial[i]);
-      c.addGrad(0, e.node('MaxUnpool', [g, indices, shape], { kernel_shape: { ints: w.kernel }, strides: { ints: w.strides }, pads: { ints: pads } }));
-      return;
-    }
-    const flat = e.int64([-1]);
-    const zeros = e.reshape(e.node('ConstantOfShape', [shape]), flat);
-    const scattered = e.node('ScatterElements', [zeros, e.reshape(indices, flat), e.reshape(g, flat)], {
-      axis: { int: 0 },
-      reduction: { string: 'add' },
-    });
-    c.addGrad(0, e.reshape(scattered, shape));
-  },
-});
+/**
+ * The MaxPool rule. `'tiling'` (the default rule) finds the first maximum by SpaceToDepth + ArgMax for
+ * square tiling windows and uses the forward node's Indices output otherwise; `'forward'` always uses the Indices
+ * output (the reference the tiling path is tested against bit for bit).
+ */
+export function maxPoolRuleWith(indicesFrom: 'tiling' | 'forward') {
+  return defineBackwardRule({
+    opType: 'MaxPool',
+    backward(c) {
+      const g = c.grad(0);
+      if (!g || !c.needsGrad(0)) return;
+      if (c.attributes.int('storage_order', 0) !== 0) throw c.unsupported('storage_order=1 is not supported');
+      const e = c.emit;
+      const x = c.input(0);
+      const spatial = c.facts(x).dims.slice(2);
+      const w = windowOf(c, spatial);
+      const indices = (indicesFrom === 'tiling' ? tilingMaxPoolIndices(c, w) : undefined) ?? c.forwardOutput(1);
+      const shape = e.node('Shape', [x]);
+      const disjoint = w.kernel.every((k, i) => (k - 1) * w.dilations[i] + 1 <= w.strides[i]);
+      if (disjoint && w.dilations.every((d) => d === 1)) {
+        // MaxUnpool checks output_shape against (out − 1)·stride + kernel − pads; ceil_mode windows overhang the
+        // end, so count the overhang as end padding.
+        const r = spatial.length;
+        const out = c.facts(c.output(0)).dims.slice(2);
+        const pads = [...w.pads];
+        for (let i = 0; i < r; i++) pads[i + r] = Math.max(0, (out[i] - 1) * w.strides[i] + w.kernel[i] - w.pads[i] - spatial[i]);
+        c.addGrad(0, e.node('MaxUnpool', [g, indices, shape], { kernel_shape: { ints: w.kernel }, strides: { ints: w.strides }, pads: { ints: pads } }));
+        return;
+      }
+      const flat = e.int64([-1]);
+      const zeros = e.reshape(e.node('ConstantOfShape', [shape]), flat);
+      const scattered = e.node('ScatterElements', [zeros, e.reshape(indices, flat), e.reshape(g, flat)], {
+        axis: { int: 0 },
+        reduction: { string: 'add' },
+      });
+      c.addGrad(0, e.reshape(scattered, shape));
+    },
+  });
+}
+
+export const maxPoolRule = maxPoolRuleWith('tiling');
+/** MaxPool through the forward node's Indices output only (ONNX Runtime's MaxPool-with-Indices kernel). */
+export const maxPoolIndicesRule = maxPoolRuleWith('forward');
+
+/**
+ * Max-pool gradient for square k×k windows that tile the input (stride = kernel, no padding, no dilation;
+ * floor mode, so a remainder row/column is simply never pooled), without ONNX Runtime's MaxPool-with-Indices
+ * kernel (a branchy scalar loop, ≈15× slower than the plain pool on random data): SpaceToDepth lays the k²
+ * window cells out as k² contiguous planes [N, k², C·H'·W'], ArgMax over the planes gives each window's FIRST
+ * maximum in row-major order (PyTorch's tie rule; `select_last_index` 0), a few integer ops on the pooled grid
+ * turn it into the flat input index MaxPool would have produced, and MaxUnpool routes the gradient as before.
+ */
+/** Largest batch one `session.run` of a generated graph may get (`createOrtGradientSession` chunks above it). */
+export const MAX_ROWS_PER_RUN = 65536;
+
+function tilingMaxPoolIndices(c: BackwardContext, w: Window): string | undefined {
+  const e = c.emit;
+  const x = c.input(0);
+  const xFacts = c.facts(x);
+  if (xFacts.dims.length !== 4 || xFacts.dims[1] !== xFacts.dims2[1]) return undefined;
+  const [k, k2] = w.kernel;
+  if (k !== k2 || k < 2 || w.pads.some((p) => p !== 0) || w.dilations.some((d) => d !== 1) || w.strides.some((s) => s !== k)) return undefined;
+  const [, channels, h, wd] = xFacts.dims;
+  const [ho, wo] = c.facts(c.output(0)).dims.slice(2);
+  if (ho !== Math.floor(h / k) || wo !== Math.floor(wd / k) || ho < 1 || wo < 1) return undefined;
+  // int32 indices stay exact while a run's input has < 2³¹ elements (sessions run at most MAX_ROWS_PER_RUN rows).
+  if (channels * h * wd * MAX_ROWS_PER_RUN >= 2 ** 31) return undefined;
+  const cropped = ho * k !== h || wo * k !== wd ? e.slice(x, [0, 0], [ho * k, wo * k], [2, 3]) : x;
+  const planes = e.reshape(e.node('SpaceToDepth', [cropped], { blocksize: { int: k } }), e.int64([-1, k * k, channels * ho * wo]));
+  // b = i·k + j, the first maximal cell of each window, one row per (sample, channel) plane.
+  const cell = e.reshape(e.node('ArgMax', [planes], { axis: { int: 1 }, keepdims: { int: 1 }, select_last_index: { int: 0 } }), e.int64([-1, ho * wo]));
+  // Flat index into x: plane·H·W + (k·r + i)·W + k·s + j = plane·H·W + k·r·W + k·s + b + i·(W − k), in int32
+  // (ONNX Runtime's int64 Div/Mul/Add are scalar loops, int32 ones vectorise).
+  const b = e.node('Cast', [cell], { to: { int: OnnxDataType.INT32 } });
+  const planesCount = e.node('Gather', [e.node('Shape', [cell]), e.int64([0], [])]);
+  const planeStart = e.node('Cast', [e.node('Range', [e.int64([0], []), planesCount, e.int64([1], [])])], { to: { int: OnnxDataType.INT32 } });
+  const windowStart = e.int32(Array.from({ length: ho * wo }, (_, q) => k * Math.floor(q / wo) * wd + k * (q % wo)), [1, ho * wo]);
+  const start = e.add(e.unsqueeze(e.mul(planeStart, e.int32([h * wd], [])), [1]), windowStart);
+  const inWindow = wd === k ? b : e.add(b, e.mul(e.node('Div', [b, e.int32([k], [])]), e.int32([wd - k], [])));
+  const flat = e.node('Cast', [e.add(inWindow, start)], { to: { int: OnnxDataType.INT64 } });
+  return e.reshape(flat, e.int64([-1, channels, ho, wo]));
+}
 
 /** Pool window extension at the end for ceil_mode (as the forward importer computes it). */
 function ceilExtra(c: BackwardContext, spatial: number[], w: Window): number[] {
