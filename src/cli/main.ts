@@ -27,6 +27,7 @@ import { registerValidateSnapshot } from './validate-snapshot.js';
 import { registerValidate } from './validate.js';
 import { registerSensitivity } from './sensitivity.js';
 import { registerExplain } from './explain.js';
+import { registerEnsemble } from './ensemble.js';
 
 function buildProgram(): Command {
   const program = new Command('rampart')
@@ -58,6 +59,7 @@ function buildProgram(): Command {
   registerValidate(program);
   registerSensitivity(program);
   registerExplain(program);
+  registerEnsemble(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -1,9 +1,10 @@
 /**
  * One-graph ONNX export of a soft-voting ensemble: the members' ONNX graphs side by side in one model, every
  * member's node, initializer and value name prefixed `m<i>/`, one shared input, then per member Softmax(axis 1)
- * and Mul by its weight wₘ, an Add chain, Clip at 1e-30 (as the tfjs ensemble's max(·, 1e-30)) and Log — so the
- * output `logits` is the ensemble's log Σ wₘ·softmax(zₘ) and any ONNX consumer (ONNX Runtime, Rampart's ORT
- * backward-graph gradients: Softmax, Mul, Add, Clip and Log all have backward rules) sees one model.
+ * and Mul by its weight wₘ, an Add chain, Clip at 1e-30 (as the tfjs ensemble's max(·, 1e-30)), Log, and the
+ * row-mean subtracted (ReduceMean, Sub) — so the output `logits` is the ensemble's log p̄ − mean_k log p̄ with
+ * p̄ = Σ wₘ·softmax(zₘ), and any ONNX consumer (ONNX Runtime, Rampart's ORT backward-graph gradients: Softmax,
+ * Mul, Add, Clip, Log, ReduceMean and Sub all have backward rules) sees one model.
  *
  * Hard voting (argmax votes) is not differentiable and is not exported as one graph; stacking is not exported
  * either (its folder loads through `loadModel`). Members must share the default-domain opset and the input
@@ -127,12 +128,19 @@ export function combineSoftVotingOnnx(members: readonly OnnxMember[], weights: r
   } else {
     nodes.push(onnxTypes.NodeProto.fromObject({ name: 'ensemble_clip', opType: 'Clip', input: [sum], output: ['ensemble_clipped'], attribute: [{ name: 'min', type: 1, f: floor }] }));
   }
-  nodes.push(onnxTypes.NodeProto.fromObject({ name: 'ensemble_log', opType: 'Log', input: ['ensemble_clipped'], output: ['logits'] }));
+  nodes.push(onnxTypes.NodeProto.fromObject({ name: 'ensemble_log', opType: 'Log', input: ['ensemble_clipped'], output: ['ensemble_log_probability'] }));
+  if ((opset ?? 13) >= 18) {
+    initializers.push(onnxTypes.TensorProto.fromObject({ name: 'ensemble_axes', dims: [1], dataType: 7, int64Data: [1] }));
+    nodes.push(onnxTypes.NodeProto.fromObject({ name: 'ensemble_row_mean', opType: 'ReduceMean', input: ['ensemble_log_probability', 'ensemble_axes'], output: ['ensemble_row_mean'], attribute: [{ name: 'keepdims', type: 2, i: 1 }] }));
+  } else {
+    nodes.push(onnxTypes.NodeProto.fromObject({ name: 'ensemble_row_mean', opType: 'ReduceMean', input: ['ensemble_log_probability'], output: ['ensemble_row_mean'], attribute: [{ name: 'axes', type: 7, ints: [1] }, { name: 'keepdims', type: 2, i: 1 }] }));
+  }
+  nodes.push(onnxTypes.NodeProto.fromObject({ name: 'ensemble_centre', opType: 'Sub', input: ['ensemble_log_probability', 'ensemble_row_mean'], output: ['logits'] }));
   const inputDims = (inputInfo.type?.tensorType?.shape?.dim as Message[] | undefined) ?? [];
   const model = onnxTypes.ModelProto.fromObject({
     irVersion,
     producerName: 'rampart',
-    docString: `soft-voting ensemble of ${members.length} members: logits = log Σ wₘ softmax(zₘ), w = [${weights.map((w) => +(w / total).toPrecision(6)).join(', ')}]`,
+    docString: `soft-voting ensemble of ${members.length} members: logits = log p̄ − mean(log p̄), p̄ = Σ wₘ softmax(zₘ), w = [${weights.map((w) => +(w / total).toPrecision(6)).join(', ')}]`,
     opsetImport: [{ domain: '', version: opset ?? 13 }, ...[...otherDomains].map(([domain, version]) => ({ domain, version }))],
     graph: {
       name: 'rampart-ensemble',

