@@ -9,6 +9,7 @@ import { Option, type Command } from 'commander';
 import { RampartError } from '../errors.js';
 import { readAuditConfig, resolveAuditConfig, type AuditConfig } from '../report/audit/config.js';
 import { explanationsHeadline, sensitivityHeadline } from '../report/audit/summary.js';
+import { withIncludedResults } from '../report/audit/include.js';
 import { runAudit, CARD_FILE, HTML_FILE, RESULTS_FILE, type AuditEvent } from '../report/audit/run.js';
 import type { AuditResults, SectionResult } from '../report/audit/results.js';
 import { renderReport } from '../report/html/index.js';
@@ -27,6 +28,7 @@ interface AuditFlags {
   fresh?: boolean;
   layout: 'auto' | 'nchw' | 'nhwc';
   require: string[];
+  include: string[];
 }
 
 /** JUnit XML of the gates, written when --require is given. */
@@ -109,11 +111,13 @@ export function registerAudit(program: Command): void {
     .option('--seed <n>', 'seed of every random choice (overrides the config)', parseInteger('--seed', 0))
     .option('--limit <n>', 'cap every section at n samples (quick runs)', parseInteger('--limit', 1))
     .option('--fresh', 'ignore an interrupted audit in the output folder and start over')
+    .option('--include <file>', 'embed a result of rampart validate|sensitivity|explain (its JSON) as that section instead of computing it (repeatable)', collect, [])
     .option('--require <gate>', 'a gate on the results, e.g. "robustAccuracy[linf,0.1] >= 0.8" (repeatable; exit 1 if one fails; writes junit.xml)', collect, [])
     .addOption(new Option('--layout <layout>', 'input layout of an ONNX model (default: detected)').choices(['auto', 'nchw', 'nhwc']).default('auto'))
     .action(async (flags: AuditFlags, command: Command) => {
       // Validate everything before touching the output folder: a bad config writes nothing.
-      const { config, source } = auditConfigFromFlags(flags);
+      const { config: suite, source } = auditConfigFromFlags(flags);
+      const config = withIncludedResults(suite, flags.include);
       for (const gate of flags.require) parseGate(gate);
       if (fs.existsSync(flags.out) && !fs.statSync(flags.out).isDirectory()) {
         throw new RampartError('BAD_OPTION', `--out ${flags.out} is a file; give a folder for results.json, card.md and index.html.`);

@@ -42,6 +42,13 @@ const sectionId = z
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'a section id is kebab-case: lowercase letters, digits and dashes')
   .optional();
 const common = { id: sectionId, title: z.string().min(1).optional() };
+/**
+ * Result files of `rampart validate|sensitivity|explain` that fill the section instead of computing it (see
+ * include.ts); one path or a list.
+ */
+const includedFrom = z
+  .union([z.string().min(1).transform((file) => [file]), z.array(z.string().min(1)).min(1)])
+  .optional();
 /** Gallery examples a section keeps (0 = none). */
 const galleryCount = z.number().int().min(0).max(32);
 
@@ -154,6 +161,7 @@ export const validationSectionSchema = z
   .object({
     type: z.literal('validation'),
     ...common,
+    from: includedFrom,
     samples: samples(20),
     checks: z.array(z.enum(['gradient-masking', 'binarization'])).min(1).default(['gradient-masking', 'binarization']),
     norm: z.enum(['linf', 'l2']).default('linf'),
@@ -186,6 +194,7 @@ export const sensitivitySectionSchema = z
   .object({
     type: z.literal('sensitivity'),
     ...common,
+    from: includedFrom,
     /** false: the section is listed as skipped (nothing runs). */
     enabled: z.boolean().default(true),
     samples: samples(100),
@@ -209,6 +218,7 @@ export const explanationsSectionSchema = z
   .object({
     type: z.literal('explanations'),
     ...common,
+    from: includedFrom,
     /** false: the section is listed as skipped (nothing runs). */
     enabled: z.boolean().default(true),
     /** Inputs explained (the first N samples). */

@@ -27,6 +27,7 @@ import { configSha256, sectionSamples, type AuditConfig, type SectionConfig } fr
 import { sectionSeed, type AuditContext, type SectionOutcome } from './context.js';
 import { dataSha256, environment } from './manifest.js';
 import { runnerFor } from './registry.js';
+import { includeSection } from './include.js';
 import { summarize } from './summary.js';
 import { renderCard } from '../card.js';
 import { AUDIT_SCHEMA_VERSION, type AuditResults, type AuditWarning, type SectionResult } from './results.js';
@@ -107,6 +108,7 @@ function now(): string {
 
 async function runSection(section: SectionConfig, context: AuditContext): Promise<SectionOutcome> {
   try {
+    if ('from' in section && section.from) return await includeSection({ ...section, from: section.from }, context);
     return await runnerFor(section)(section, context);
   } catch (error) {
     const message = isRampartError(error) ? error.message : `internal error: ${(error as Error)?.stack ?? String(error)}`;
