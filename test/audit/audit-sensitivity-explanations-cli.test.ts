@@ -68,4 +68,12 @@ describe('rampart audit with sensitivity and explanations sections', () => {
     expect(html).toContain('id="chart-saliency-similarity"');
     expect(html.match(/class="saliency-row"/g)).toHaveLength(6);
   });
+
+  it('same seed, same numbers and images', async () => {
+    const again = await runCli(['audit', '--config', path.join(dir, 'suite.yaml'), '--out', path.join(dir, 'again'), '--quiet']);
+    expect(again.status, again.stderr).toBe(0);
+    const second = expectValidResultsFile(path.join(dir, 'again', 'results.json')) as AuditResults;
+    const strip = (r: AuditResults) => JSON.parse(JSON.stringify(r.sections), (key, value: unknown) => (key === 'timing' || key === 'seconds' ? undefined : value));
+    expect(strip(second)).toEqual(strip(results));
+  }, 60_000);
 });

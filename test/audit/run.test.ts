@@ -27,6 +27,8 @@ const suite = {
     { type: 'stability', samples: 2, frames: 2, sequences: ['rotate'] },
     { type: 'certification', method: 'randomized-smoothing', samples: 2, n: 50, n0: 10, epsilons: [0.1] },
     { type: 'validation', samples: 3, checks: ['gradient-masking'], attack: { id: 'fgsm' } },
+    { type: 'sensitivity', samples: 4, patch: 14 },
+    { type: 'explanations', samples: 1, methods: ['vanilla', 'integrated-gradients'], integratedGradients: { steps: 4 }, attack: { id: 'fgsm' } },
   ],
 };
 
