@@ -2,7 +2,8 @@
  * Weight gradients and optimizer steps through ONNX Runtime against tfjs: dLoss/dW of Rampart's CNN and MLP
  * equal `tf.variableGrads` (conv kernels compared after OIHW → HWIO), SGD-momentum and Adam steps leave the same
  * weights as tfjs' optimizers, and weight-gradient rules (Gemm, MatMul + Add, Conv with stride and pads,
- * BatchNormalization, Mul) match central finite differences of the loss.
+ * BatchNormalization, Mul) match central finite differences of the loss; the per-offset GEMM form of Conv weight
+ * gradients (16+ input channels; strides, dilations, pads, SAME) equals the Conv-with-the-gradient-as-filter form.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
@@ -17,6 +18,11 @@ import { buildBackwardGraph } from './onnx-grad/generate.js';
 import { createOrtGradientSession, createOrtGradientForLayersModel } from './ort-gradient.js';
 import { copyWeightsToLayersModel, createOrtTrainer, createOrtTrainerForLayersModel } from './ort-trainer.js';
 import { exportToOnnx } from './export-onnx.js';
+import { parseOnnx } from './onnx/graph.js';
+import { probeShapes } from './onnx-grad/shapes.js';
+import { BackwardRegistry } from './onnx-grad/registry.js';
+import { builtinBackwardRules } from './onnx-grad/builtin.js';
+import { convFilterRule } from './onnx-grad/rules/nn.js';
 
 const N = 6;
 const random = createRandom(99);
@@ -173,6 +179,60 @@ describe('weight-gradient rules against finite differences', () => {
       }
     }
   });
+});
+
+describe('Conv weight gradient as one GEMM per kernel offset (16+ input channels)', () => {
+  const n = (opType: string, inputs: string[], output: string, attributes: OnnxNodeSpec['attributes'] = {}): OnnxNodeSpec => ({ opType, inputs, outputs: [output], attributes });
+  const conv = (kernel: [number, number], attributes: OnnxNodeSpec['attributes']): Uint8Array => {
+    const weights = (name: string, dims: number[]): OnnxTensorSpec => ({ name, dims, data: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => random.next() - 0.5) });
+    const body = encodeOnnxModel({
+      inputs: [{ name: 'x', dims: ['n', 16, 7, 6] }],
+      outputs: [{ name: 'c' }],
+      initializers: [weights('cw', [3, 16, ...kernel]), weights('cb', [3])],
+      nodes: [n('Conv', ['x', 'cw', 'cb'], 'c', attributes)],
+    });
+    const features = probeShapes(parseOnnx(body, 'conv')).facts.get('c')!.dims.slice(1).reduce((a, b) => a * b, 1);
+    return encodeOnnxModel({
+      inputs: [{ name: 'x', dims: ['n', 16, 7, 6] }],
+      outputs: [{ name: 'logits', dims: ['n', 4] }],
+      initializers: [weights('cw', [3, 16, ...kernel]), weights('cb', [3]), weights('hw', [features, 4])],
+      nodes: [n('Conv', ['x', 'cw', 'cb'], 'c', attributes), n('Tanh', ['c'], 't'), n('Flatten', ['t'], 'f', { axis: 1 }), n('MatMul', ['f', 'hw'], 'logits')],
+    });
+  };
+  const convFilterRegistry = new BackwardRegistry().register(
+    ...builtinBackwardRules.opTypes().map((op) => (op === 'Conv' ? convFilterRule : builtinBackwardRules.get(op)!)),
+  );
+  const configs: [string, [number, number], OnnxNodeSpec['attributes']][] = [
+    ['3×3', [3, 3], {}],
+    ['3×3 stride 2, asymmetric pads', [3, 3], { strides: [2, 2], pads: [1, 0, 1, 1] }],
+    ['2×3 dilation 2, pads 1', [2, 3], { dilations: [2, 2], pads: [1, 1, 1, 1] }],
+    ['3×2 stride (1, 2), SAME_UPPER', [3, 2], { strides: [1, 2], auto_pad: 'SAME_UPPER' }],
+  ];
+  for (const [name, kernel, attributes] of configs) {
+    it(`${name}: equals the Conv-form weight gradient; no Conv in the backward part`, async () => {
+      const bytes = conv(kernel, attributes);
+      const gemm = buildBackwardGraph(bytes, { inputGradient: false, trainable: ['cw', 'cb'] });
+      const reference = buildBackwardGraph(bytes, { inputGradient: false, trainable: ['cw', 'cb'], registry: convFilterRegistry });
+      const emitted = (bytes: Uint8Array) => new TextDecoder('latin1').decode(bytes).includes('rampart_grad/Conv_');
+      expect(emitted(gemm.bytes)).toBe(false);
+      expect(emitted(reference.bytes)).toBe(true);
+      const { x, labels } = batch([16, 7, 6], 4);
+      const oneHot = new Float32Array(N * 4);
+      labels.forEach((l, i) => (oneHot[i * 4 + l] = 1));
+      const results = [];
+      for (const graph of [gemm, reference]) {
+        const session = await createOrtGradientSession(graph);
+        try {
+          results.push(await session.run(x, N, oneHot, new Float32Array(N).fill(1)));
+        } finally {
+          await session.release();
+        }
+      }
+      for (const p of ['cw', 'cb']) {
+        expect(maxRelative(results[0].parameterGradients.get(p)!, results[1].parameterGradients.get(p)!), p).toBeLessThan(1e-5);
+      }
+    });
+  }
 });
 
 describe('TF.js fast path', () => {

@@ -76,7 +76,9 @@ function unary(opType: string, local: (c: BackwardContext, g: string) => string)
 /** ReLU: the mask from the output (y > 0 exactly when x > 0), as tfjs' step(x) and PyTorch's threshold grad. */
 export const reluRule = unary('Relu', (c, g) => {
   const e = c.emit;
-  return e.node('Where', [e.node('Greater', [c.output(0), e.scalar(0)]), g, e.scalar(0)]);
+  // g · float(y > 0): three streaming ops, ≈ half the time of Greater + Where in ONNX Runtime (its Where makes
+  // three passes over the data).
+  return e.mul(g, e.node('Cast', [e.node('Greater', [c.output(0), e.scalar(0)])], { to: { int: 1 } }));
 });
 
 export const leakyReluRule = unary('LeakyRelu', (c, g) => {
