@@ -11,6 +11,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { expectValidResultsFile } from '../helpers/json-schema.js';
 import type { AuditResults } from '../../src/report/audit/results.js';
+import { renderReport } from '../../src/report/html/index.js';
 
 describe('rampart audit --include', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rampart-audit-include-'));
@@ -58,6 +59,13 @@ describe('rampart audit --include', () => {
     expect(v.metrics.checks[0]).toMatchObject({ id: 'binarization', title: 'Binarization test' });
     expect(v.metrics.checks.length).toBeGreaterThan(1);
     expect(stdout).toMatch(/^explanations\s+ok\s+2\s/m);
+  });
+
+  it('the HTML report also renders a rampart sensitivity result on its own (heatmap and ranked table)', () => {
+    const html = renderReport(JSON.parse(fs.readFileSync(file('sens.json'), 'utf8')));
+    expect(html).toContain('id="chart-sensitivity-heatmap"');
+    expect(html).toMatch(/<h3>Most sensitive patches<\/h3>/);
+    expect(html.match(/<td>patch rows \d+–\d+, cols \d+–\d+<\/td>/g)?.length).toBe(16);
   });
 
   it('warns when a result belongs to another model, and refuses files that are no such result', async () => {

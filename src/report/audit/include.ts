@@ -337,7 +337,7 @@ export async function includeSection(section: SectionConfig & { from: string[] }
     if (features.length !== 1 || variability.length > 1 || read.length > 2) {
       throw new RampartError('BAD_OPTION', `The sensitivity section "${section.id}" takes one rampart sensitivity result of --mode features or occlusion, plus at most one of --mode parameters; got ${features.length} and ${variability.length}.`);
     }
-    const top = section.type === 'sensitivity' ? section.top : 20;
+    const top = section.top;
     const parametersResult = variability[0] ? variabilityOf(variability[0].parameters as unknown as ParameterVariabilityResult, read[parsed.indexOf(variability[0])].envelope.command) : null;
     const metrics = sensitivityMetrics(features[0].features as unknown as FeatureSensitivityResult, top, undefined, parametersResult);
     return { status: 'ok', method: method(metrics.mode === 'occlusion' ? 'occlusion sensitivity' : 'feature sensitivity'), parameters, samples: metrics.count, metrics, warnings };

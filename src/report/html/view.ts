@@ -726,6 +726,31 @@ function fromAudit(results: AuditResults): ReportView {
   return view;
 }
 
+/** The sensitivity view of a `rampart sensitivity` result (features or occlusion mode), copied as written. */
+function readSensitivityCommand(root: Json): SensitivityView | null {
+  const f = isObject(root.features) ? root.features : null;
+  if (!f || (f.mode !== 'features' && f.mode !== 'occlusion')) return null;
+  const units = objects(f.ranking).flatMap((u) =>
+    num(u.unit) !== null && str(u.name) !== null && num(u.accuracyDrop) !== null && num(u.outputVariance) !== null
+      ? [{ unit: u.unit as number, name: u.name as string, accuracyDrop: u.accuracyDrop as number, outputVariance: u.outputVariance as number, meanProbabilityChange: num(u.meanProbabilityChange) ?? 0 }]
+      : [],
+  );
+  const settings = isObject(f.settings) ? f.settings : {};
+  const map = isObject(f.heatmap) ? f.heatmap : null;
+  const grid = (v: unknown): number[][] => arr(v).map((row) => arr(row).map((x) => num(x) ?? 0));
+  return {
+    section: 'sensitivity',
+    mode: f.mode,
+    settings: { amount: num(settings.amount) ?? undefined, patch: num(settings.patch) ?? undefined, stride: num(settings.stride) ?? undefined, fill: num(settings.fill) ?? undefined },
+    count: num(f.samples) ?? 0,
+    cleanAccuracy: num(f.cleanAccuracy) ?? 0,
+    units: arr(f.units).length,
+    ranking: units.slice(0, 20),
+    heatmap: map && num(map.rows) !== null && num(map.cols) !== null ? { rows: map.rows as number, cols: map.cols as number, accuracyDrop: grid(map.accuracyDrop), outputVariance: grid(map.outputVariance) } : null,
+    parameters: null,
+  };
+}
+
 /** Reads a results JSON (an audit results.json or one command's result) into the report view. */
 export function toReportView(results: unknown): ReportView {
   if (isObject(results) && results.kind === 'rampart-audit' && isObject(results.sections)) return fromAudit(results as unknown as AuditResults);
@@ -752,6 +777,7 @@ export function toReportView(results: unknown): ReportView {
     validity: [],
     sweep: readSweep(found.sweeps),
     methods,
+    sensitivity: readSensitivityCommand(root),
   };
   return view;
 }
