@@ -48,7 +48,7 @@ function printSummary(summary: EnsembleSummary, log: (line: string) => void): vo
   const f = summary.figures;
   if (f) {
     f.memberAccuracy.forEach((a, i) => log(`member ${i}  ${summary.members[i]}  weight ${summary.weights[i].toFixed(3)}  clean ${pct(a)}`));
-    log(`ensemble (${summary.method}, ${summary.voting})  clean ${pct(f.accuracy)} on ${f.testData} (${f.testCount})`);
+    log(`ensemble (${summary.method === summary.voting ? summary.method : `${summary.method}, ${summary.voting} voting`})  clean ${pct(f.accuracy)} on ${f.testData} (${f.testCount})`);
     log(
       `disagreement  mean ${f.meanDisagreement.toFixed(4)}; accuracy on the low/high-disagreement halves ${pct(f.lowDisagreementAccuracy)} / ${pct(f.highDisagreementAccuracy)}; ` +
         `members disagree on ${pct(f.disagreedFraction)} of samples` +

@@ -1,7 +1,12 @@
-/** `rampart eval`: clean accuracy, per-class accuracy, confusion matrix and throughput of a model on data. */
+/**
+ * `rampart eval`: clean accuracy, per-class accuracy, confusion matrix and throughput of a model on data; for an
+ * ensemble folder also the members' accuracy and the disagreement (uncertainty) and how it relates to errors.
+ */
 import type { Command } from 'commander';
 import { loadModel, modelSha256, resolveModelSpec } from '../engine/load.js';
-import { openDataset } from '../data/index.js';
+import { openDataset, loadAll } from '../data/index.js';
+import { isEnsemble } from '../engine/ensemble.js';
+import { ensembleFigures, type EnsembleFigures } from '../harden/ensemble/run.js';
 import { evaluateAccuracy, type AccuracyMetrics } from '../metrics/accuracy.js';
 import { toolVersion, type ResultEnvelope } from '../report/result.js';
 import { commandLine, globalFlags, layoutOption, parseInteger, printJson, startBackend, writeResultFile } from './common.js';
@@ -47,7 +52,13 @@ export function registerEval(program: Command): void {
         });
         const seconds = (performance.now() - started) / 1000;
         progress.done();
-        const result: ResultEnvelope<Omit<AccuracyMetrics, 'count'>> = {
+        // ensembles: disagreement as an uncertainty score, and whether it points at the errors
+        let ensemble: Omit<EnsembleFigures, 'testData' | 'testCount' | 'accuracy'> & { members: number } | undefined;
+        if (isEnsemble(model)) {
+          const { testData: _d, testCount: _c, accuracy: _a, ...figures } = await ensembleFigures(model, await loadAll(data), data.spec);
+          ensemble = { members: model.members.length, ...figures };
+        }
+        const result: ResultEnvelope<Omit<AccuracyMetrics, 'count'> & { ensemble?: typeof ensemble }> = {
           schemaVersion: 1,
           tool: { name: 'rampart', version: toolVersion() },
           command: commandLine(),
@@ -60,7 +71,7 @@ export function registerEval(program: Command): void {
           },
           data: { spec: data.spec, count: metrics.count },
           seed: 0,
-          metrics: { accuracy: metrics.accuracy, perClassAccuracy: metrics.perClassAccuracy, confusionMatrix: metrics.confusionMatrix },
+          metrics: { accuracy: metrics.accuracy, perClassAccuracy: metrics.perClassAccuracy, confusionMatrix: metrics.confusionMatrix, ...(ensemble ? { ensemble } : {}) },
           timing: { seconds, samplesPerSecond: metrics.count / Math.max(seconds, 1e-9) },
         };
         if (flags.out) writeResultFile(flags.out, result);
@@ -76,6 +87,12 @@ export function registerEval(program: Command): void {
             `accuracy   ${(metrics.accuracy * 100).toFixed(2)}%`,
             `per class  ${perClass}`,
             `time       ${seconds.toFixed(2)} s (${result.timing.samplesPerSecond.toFixed(0)} samples/s)`,
+            ...(ensemble
+              ? [
+                  `members    ${ensemble.memberAccuracy.map((a, i) => `${i}:${(a * 100).toFixed(1)}%`).join(' ')}`,
+                  `disagreement mean ${ensemble.meanDisagreement.toFixed(4)}; accuracy on the low/high-disagreement halves ${(ensemble.lowDisagreementAccuracy * 100).toFixed(2)}% / ${(ensemble.highDisagreementAccuracy * 100).toFixed(2)}%; members disagree on ${(ensemble.disagreedFraction * 100).toFixed(1)}% of samples${ensemble.disagreedAccuracy === null ? '' : ` (accuracy there ${(ensemble.disagreedAccuracy * 100).toFixed(2)}%)`}`,
+                ]
+              : []),
           ].join('\n') + '\n',
         );
       } finally {

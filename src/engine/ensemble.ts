@@ -44,13 +44,13 @@ function checkMembers(members: readonly Model[], names?: readonly string[]): voi
     if (m.inputShape.join() !== first.inputShape.join()) {
       throw new RampartError(
         'DATA_SHAPE_MISMATCH',
-        `Ensemble member ${label(i)} takes samples of shape [${m.inputShape.join(', ')}] but ${label(0)} takes [${first.inputShape.join(', ')}]; every member must take the same input (retrain or replace ${label(i)}).`,
+        `Ensemble member ${i} (${label(i)}) takes samples of shape [${m.inputShape.join(', ')}] but member 0 (${label(0)}) takes [${first.inputShape.join(', ')}]; every member must take the same input (retrain or replace member ${i}).`,
       );
     }
     if (m.numClasses !== first.numClasses) {
       throw new RampartError(
         'BAD_OPTION',
-        `Ensemble member ${label(i)} has ${m.numClasses} classes but ${label(0)} has ${first.numClasses}; every member must score the same classes (replace ${label(i)}).`,
+        `Ensemble member ${i} (${label(i)}) has ${m.numClasses} classes but member 0 (${label(0)}) has ${first.numClasses}; every member must score the same classes (replace member ${i}).`,
       );
     }
   });
@@ -333,7 +333,7 @@ export async function readEnsembleFolder(dir: string, loadMember: (spec: string)
       }
     }
     const id = options.id ?? `ensemble:${dir}`;
-    const memberNames = manifest.members.map((m, i) => `${i} ("${m}")`);
+    const memberNames = manifest.members.map((m) => `"${m}"`);
     if (manifest.voting === 'stacking') {
       return new StackedEnsemble(members, Float32Array.from(manifest.meta!.weights), Float32Array.from(manifest.meta!.bias), { id, memberNames });
     }

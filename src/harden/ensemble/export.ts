@@ -54,7 +54,14 @@ export async function saveEnsemble(dir: string, ensemble: VotingEnsemble | Stack
   const onnx: EnsembleOnnxResult =
     ensemble instanceof VotingEnsemble && ensemble.voting === 'soft' && options.onnx !== false
       ? await writeEnsembleOnnx(dir, ensemble)
-      : { skipped: ensemble.voting === 'soft' ? 'not requested' : `${ensemble.voting} ensembles are not written as one ONNX graph (not differentiable / not a vote); their members are` };
+      : {
+          skipped:
+            ensemble.voting === 'soft'
+              ? 'not requested'
+              : ensemble.voting === 'hard'
+                ? 'hard voting is not differentiable, so it is not written as one ONNX graph; its members are'
+                : 'stacking is not written as one ONNX graph (its meta-learner is in ensemble.json); its members are',
+        };
   return { manifest: onnx.file ? { ...manifest, onnx: 'model.onnx' } : manifest, onnx };
 }
 

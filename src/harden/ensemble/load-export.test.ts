@@ -202,11 +202,11 @@ describe('bad ensemble folders name the member and the fix', () => {
     await member(3, F + 2).save(folderSaveHandler(path.join(dir, 'member-1')));
     const e = await errorOf(loadModel(dir));
     expect(e.code).toBe('DATA_SHAPE_MISMATCH');
-    expect(e.message).toMatch(/member 1 \("member-1"\) takes samples of shape \[8\] but 0 \("member-0"\) takes \[6\]/);
+    expect(e.message).toMatch(/member 1 \("member-1"\) takes samples of shape \[8\] but member 0 \("member-0"\) takes \[6\]; .*replace member 1/);
     const dir2 = await folder('classes');
     await member(3, F, K + 1).save(folderSaveHandler(path.join(dir2, 'member-1')));
     const e2 = await errorOf(loadModel(dir2));
-    expect(e2.message).toMatch(/member 1 \("member-1"\) has 4 classes but 0 \("member-0"\) has 3/);
+    expect(e2.message).toMatch(/member 1 \("member-1"\) has 4 classes but member 0 \("member-0"\) has 3/);
   });
 
   it('bad weights, a bad manifest, and a corrupt member', async () => {

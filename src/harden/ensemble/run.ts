@@ -359,7 +359,7 @@ export async function combineEnsemble(input: CombineEnsembleConfig, extra: { com
         throw new RampartError(e instanceof RampartError ? e.code : 'MODEL_CORRUPT', `--members ${config.members[i]} (member ${i}) does not load: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
-    new VotingEnsemble(models, { voting: config.voting, weights: config.weights, memberNames: config.members.map((m, i) => `${i} (${m})`) });
+    new VotingEnsemble(models, { voting: config.voting, weights: config.weights, memberNames: config.members });
   } finally {
     for (const m of models) m.dispose();
   }
