@@ -2,8 +2,9 @@
  * Weight gradients and optimizer steps through ONNX Runtime against tfjs: dLoss/dW of Rampart's CNN and MLP
  * equal `tf.variableGrads` (conv kernels compared after OIHW → HWIO), SGD-momentum and Adam steps leave the same
  * weights as tfjs' optimizers, and weight-gradient rules (Gemm, MatMul + Add, Conv with stride and pads,
- * BatchNormalization, Mul) match central finite differences of the loss; the per-offset GEMM form of Conv weight
- * gradients (16+ input channels; strides, dilations, pads, SAME) equals the Conv-with-the-gradient-as-filter form.
+ * BatchNormalization, Mul) match central finite differences of the loss; the GEMM forms of Conv weight gradients
+ * (per offset from 16 input channels, per sample below; strides, dilations, pads, SAME) equal the
+ * Conv-with-the-gradient-as-filter form.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
@@ -181,21 +182,21 @@ describe('weight-gradient rules against finite differences', () => {
   });
 });
 
-describe('Conv weight gradient as one GEMM per kernel offset (16+ input channels)', () => {
+describe('Conv weight gradient as GEMMs over kernel-offset windows', () => {
   const n = (opType: string, inputs: string[], output: string, attributes: OnnxNodeSpec['attributes'] = {}): OnnxNodeSpec => ({ opType, inputs, outputs: [output], attributes });
-  const conv = (kernel: [number, number], attributes: OnnxNodeSpec['attributes']): Uint8Array => {
+  const conv = (channels: number, kernel: [number, number], attributes: OnnxNodeSpec['attributes']): Uint8Array => {
     const weights = (name: string, dims: number[]): OnnxTensorSpec => ({ name, dims, data: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => random.next() - 0.5) });
     const body = encodeOnnxModel({
-      inputs: [{ name: 'x', dims: ['n', 16, 7, 6] }],
+      inputs: [{ name: 'x', dims: ['n', channels, 7, 6] }],
       outputs: [{ name: 'c' }],
-      initializers: [weights('cw', [3, 16, ...kernel]), weights('cb', [3])],
+      initializers: [weights('cw', [3, channels, ...kernel]), weights('cb', [3])],
       nodes: [n('Conv', ['x', 'cw', 'cb'], 'c', attributes)],
     });
     const features = probeShapes(parseOnnx(body, 'conv')).facts.get('c')!.dims.slice(1).reduce((a, b) => a * b, 1);
     return encodeOnnxModel({
-      inputs: [{ name: 'x', dims: ['n', 16, 7, 6] }],
+      inputs: [{ name: 'x', dims: ['n', channels, 7, 6] }],
       outputs: [{ name: 'logits', dims: ['n', 4] }],
-      initializers: [weights('cw', [3, 16, ...kernel]), weights('cb', [3]), weights('hw', [features, 4])],
+      initializers: [weights('cw', [3, channels, ...kernel]), weights('cb', [3]), weights('hw', [features, 4])],
       nodes: [n('Conv', ['x', 'cw', 'cb'], 'c', attributes), n('Tanh', ['c'], 't'), n('Flatten', ['t'], 'f', { axis: 1 }), n('MatMul', ['f', 'hw'], 'logits')],
     });
   };
@@ -209,29 +210,31 @@ describe('Conv weight gradient as one GEMM per kernel offset (16+ input channels
     ['3×2 stride (1, 2), SAME_UPPER', [3, 2], { strides: [1, 2], auto_pad: 'SAME_UPPER' }],
   ];
   for (const [name, kernel, attributes] of configs) {
-    it(`${name}: equals the Conv-form weight gradient; no Conv in the backward part`, async () => {
-      const bytes = conv(kernel, attributes);
-      const gemm = buildBackwardGraph(bytes, { inputGradient: false, trainable: ['cw', 'cb'] });
-      const reference = buildBackwardGraph(bytes, { inputGradient: false, trainable: ['cw', 'cb'], registry: convFilterRegistry });
-      const emitted = (bytes: Uint8Array) => new TextDecoder('latin1').decode(bytes).includes('rampart_grad/Conv_');
-      expect(emitted(gemm.bytes)).toBe(false);
-      expect(emitted(reference.bytes)).toBe(true);
-      const { x, labels } = batch([16, 7, 6], 4);
-      const oneHot = new Float32Array(N * 4);
-      labels.forEach((l, i) => (oneHot[i * 4 + l] = 1));
-      const results = [];
-      for (const graph of [gemm, reference]) {
-        const session = await createOrtGradientSession(graph);
-        try {
-          results.push(await session.run(x, N, oneHot, new Float32Array(N).fill(1)));
-        } finally {
-          await session.release();
+    for (const channels of [16, 2]) {
+      it(`${channels} channels, ${name}: equals the Conv-form weight gradient; no Conv in the backward part`, async () => {
+        const bytes = conv(channels, kernel, attributes);
+        const gemm = buildBackwardGraph(bytes, { inputGradient: false, trainable: ['cw', 'cb'] });
+        const reference = buildBackwardGraph(bytes, { inputGradient: false, trainable: ['cw', 'cb'], registry: convFilterRegistry });
+        const emitted = (bytes: Uint8Array) => new TextDecoder('latin1').decode(bytes).includes('rampart_grad/Conv_');
+        expect(emitted(gemm.bytes)).toBe(false);
+        expect(emitted(reference.bytes)).toBe(true);
+        const { x, labels } = batch([channels, 7, 6], 4);
+        const oneHot = new Float32Array(N * 4);
+        labels.forEach((l, i) => (oneHot[i * 4 + l] = 1));
+        const results = [];
+        for (const graph of [gemm, reference]) {
+          const session = await createOrtGradientSession(graph);
+          try {
+            results.push(await session.run(x, N, oneHot, new Float32Array(N).fill(1)));
+          } finally {
+            await session.release();
+          }
         }
-      }
-      for (const p of ['cw', 'cb']) {
-        expect(maxRelative(results[0].parameterGradients.get(p)!, results[1].parameterGradients.get(p)!), p).toBeLessThan(1e-5);
-      }
-    });
+        for (const p of ['cw', 'cb']) {
+          expect(maxRelative(results[0].parameterGradients.get(p)!, results[1].parameterGradients.get(p)!), p).toBeLessThan(1e-5);
+        }
+      });
+    }
   }
 });
 
