@@ -4,11 +4,50 @@
  * - cnn: Conv 32 3×3 ReLU → MaxPool 2 → Conv 64 3×3 ReLU → MaxPool 2 → Flatten → Dense 128 ReLU → Dense K.
  * Weight initialisers are seeded, so the same seed builds the same network. Optional extras (off by default, so
  * the reference models are unchanged): batch normalisation after each hidden layer's linear part, and dropout
- * before each hidden Dense layer. Caveat: tfjs draws dropout masks unseeded (its seeded dropout repeats one mask
- * every step), so runs with dropout are not bit-reproducible; both extras need the tfjs training engine.
+ * before each hidden Dense layer. Dropout is `SeededDropout` (below): tfjs' own dropout draws unseeded masks, and
+ * with a seed it repeats one mask every step, so here each training call draws its mask from (seed, call count) —
+ * runs with dropout repeat exactly. Both extras need the tfjs training engine (ONNX Runtime runs the inference
+ * graph, where dropout is the identity). A 1-D sample shape ([F], tabular data) builds the MLP without Flatten.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
+import { tf, type Tensor } from '../engine/tf.js';
 import { RampartError } from '../errors.js';
+
+/**
+ * Inverted dropout (Srivastava et al. 2014, https://jmlr.org/papers/v15/srivastava14a.html) with a reproducible
+ * mask: the k-th training-mode call keeps each unit with probability 1 − rate using seed hash(seed, k) and scales
+ * kept units by 1/(1 − rate); at inference it is the identity. It serialises as a plain Keras/TF.js `Dropout`
+ * (class name and config {rate, seed}), so saved models load anywhere and the ONNX exporter treats it as the
+ * identity. The call counter lives in the layer instance: a resumed run restarts it (its masks then differ from an
+ * uninterrupted run's, as the weights' path already depends on the checkpoint).
+ */
+export class SeededDropout extends tfl.layers.Layer {
+  static className = 'Dropout';
+  readonly rate: number;
+  readonly seed: number;
+  private calls = 0;
+  constructor(args: { rate: number; seed: number; name?: string }) {
+    super({ name: args.name });
+    if (!(args.rate >= 0 && args.rate < 1)) throw new RampartError('BAD_OPTION', `Dropout rate must be in [0, 1) (got ${args.rate}).`);
+    this.rate = args.rate;
+    this.seed = args.seed;
+  }
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape | tfl.Shape[] {
+    return inputShape;
+  }
+  override call(inputs: Tensor | Tensor[], kwargs: { training?: boolean }): Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (!kwargs.training || this.rate === 0) return x;
+    const callSeed = (Math.imul(this.seed + 1, 0x9e3779b1) ^ Math.imul(++this.calls, 0x85ebca6b)) >>> 0;
+    return tf.tidy(() => {
+      const keep = tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', callSeed), this.rate), x.dtype);
+      return tf.div(tf.mul(x, keep), 1 - this.rate);
+    });
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), rate: this.rate, seed: this.seed };
+  }
+}
 
 export type ArchitectureName = 'mlp' | 'cnn';
 export const architectureNames: readonly ArchitectureName[] = ['mlp', 'cnn'];
@@ -32,8 +71,9 @@ export function buildArchitecture(
     model.add(tfl.layers.batchNormalization({}));
     model.add(tfl.layers.activation({ activation: 'relu' }));
   };
+  let dropoutSeed = seed * 7919 + 101;
   const drop = () => {
-    if (dropout > 0) model.add(tfl.layers.dropout({ rate: dropout }));
+    if (dropout > 0) model.add(new SeededDropout({ rate: dropout, seed: dropoutSeed++ }));
   };
   if (arch === 'mlp') {
     // Flatten needs rank ≥ 3 batches, so 1-D samples (tabular [F]) go straight into the first Dense.
