@@ -20,6 +20,9 @@ import { combineSoftVotingOnnx } from '../../engine/ensemble-onnx.js';
 import { isRampartError } from '../../errors.js';
 import { folderSaveHandler } from '../../engine/tfjs-io.js';
 import { saveEnsemble } from './export.js';
+import { disagreementVersusErrors } from './run.js';
+import fc from 'fast-check';
+import { expectNoLeaks } from '../../../test/helpers/leaks.js';
 
 const F = 6;
 const K = 3;
@@ -221,5 +224,63 @@ describe('bad ensemble folders name the member and the fix', () => {
     fs.writeFileSync(path.join(dir, 'member-0', 'model.json'), '{ not json');
     const e = await errorOf(loadModel(dir));
     expect(e.message).toMatch(/^Ensemble member 0 \("member-0"\) of .*ensemble\.json does not load: /);
+  });
+});
+
+describe('disagreement versus errors', () => {
+  it('hand example: halves by disagreement, the disagreed samples', () => {
+    const r = disagreementVersusErrors([0, 0.5, 0, 1], [true, false, true, false]);
+    expect(r).toEqual({ meanDisagreement: 0.375, lowDisagreementAccuracy: 1, highDisagreementAccuracy: 0, disagreedFraction: 0.5, disagreedAccuracy: 0 });
+    expect(disagreementVersusErrors([0, 0], [true, false]).disagreedAccuracy).toBeNull();
+  });
+
+  it('property: the halves recombine to the overall accuracy; fractions stay in [0, 1]', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.boolean()), { minLength: 1, maxLength: 60 }), (rows) => {
+        const d = rows.map(([k]) => k / 4);
+        const c = rows.map(([, ok]) => ok);
+        const r = disagreementVersusErrors(d, c);
+        const n = rows.length;
+        const half = Math.floor(n / 2);
+        const overall = c.filter(Boolean).length / n;
+        expect(r.lowDisagreementAccuracy * half + r.highDisagreementAccuracy * (n - half)).toBeCloseTo(overall * n, 9);
+        expect(r.disagreedFraction).toBeGreaterThanOrEqual(0);
+        expect(r.disagreedFraction).toBeLessThanOrEqual(1);
+        expect(r.meanDisagreement).toBeCloseTo(d.reduce((a, b) => a + b, 0) / n, 12);
+      }),
+    );
+  });
+});
+
+describe('edge cases', () => {
+  it('a one-member single graph is the member with centred log-softmax logits', async () => {
+    const layer = member(4);
+    const bytes = combineSoftVotingOnnx([{ name: 'only', bytes: (await import('../../engine/export-onnx.js')).exportToOnnx(layer) }], [1]);
+    const xs = inputs(5, 2);
+    const session = await ort.InferenceSession.create(bytes);
+    const out = (await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', xs, [5, F]) }))[session.outputNames[0]].data as Float32Array;
+    await session.release();
+    const expected = tf.tidy(() => {
+      const l = tf.logSoftmax(layer.predict(tf.tensor2d(xs, [5, F])) as tf.Tensor2D);
+      return tf.sub(l, tf.mean(l, 1, true)).dataSync();
+    });
+    for (let i = 0; i < out.length; i++) expect(out[i]).toBeCloseTo(expected[i], 5);
+  });
+
+  it('stacked and loaded voting ensembles leak no tensors through logits, gradients and disagreement', async () => {
+    const layers = [member(1), member(2)];
+    const random = createRandom(9);
+    const stacked = new StackedEnsemble(layers.map((l) => TfjsModel.fromLayersModel(l)), Float32Array.from({ length: 2 * K * K }, () => random.normal()), new Float32Array(K));
+    const x = tf.tensor2d(inputs(3, 1), [3, F]);
+    const y = tf.tensor1d([0, 1, 2], 'int32');
+    expect(isDifferentiable(stacked)).toBe(true);
+    await expectNoLeaks(async () => {
+      const r = await stacked.lossAndGradient(x, y);
+      tf.dispose([r.loss, r.gradient, r.logits]);
+      (await stacked.logits(x)).dispose();
+      await stacked.disagreement(x);
+    });
+    stacked.dispose();
+    tf.dispose([x, y]);
   });
 });
