@@ -4,7 +4,8 @@
  * - `VotingEnsemble`: soft voting averages the members' class probabilities with weights wₘ (Σwₘ = 1),
  *   p̄ = Σ wₘ·softmax(zₘ), and exposes logits log p̄ − mean_k log p̄ (centred per row), so softmax of the ensemble
  *   logits IS the averaged probability vector and the ensemble is differentiable (a `DifferentiableModel` when every member is): attacks, smoothing and
- *   calibration see one model. Hard voting counts (weighted) votes of the members' argmax; it has no useful
+ *   calibration see one model. Hard voting counts (weighted) votes of the members' argmax (logits: the log vote
+ *   share + 10⁻⁶, centred the same way); it has no useful
  *   gradient (`gradientsAvailable = false`), so only score- and decision-based attacks apply.
  * - `StackedEnsemble` (Wolpert 1992, https://doi.org/10.1016/S0893-6080(05)80023-1), inference part: the
  *   members' probabilities, concatenated, go through a linear meta-learner (softmax regression) whose outputs are
@@ -117,8 +118,9 @@ export class VotingEnsemble implements DifferentiableModel {
         return tf.sub(logProbability, tf.mean(logProbability, 1, true)) as Tensor2D;
       }
       const votes = memberLogits.map((z, i) => tf.mul(tf.oneHot(tf.argMax(z, 1), this.numClasses), this.weights[i])).reduce((a, b) => tf.add(a, b));
-      // log of the vote share; ties broken towards the lower class index by argmax
-      return tf.log(tf.add(votes, 1e-6)) as Tensor2D;
+      // log of the vote share, centred like soft voting's; ties broken towards the lower class index by argmax
+      const logShare = tf.log(tf.add(votes, 1e-6));
+      return tf.sub(logShare, tf.mean(logShare, 1, true)) as Tensor2D;
     });
   }
 
