@@ -1,7 +1,7 @@
 /** Public face of `rampart/harden`: reference architectures, plain training, and the hardening toolkit. */
 export { trainClassifier, trainOptionsSchema } from './train.js';
 export type { TrainOptions, TrainResult, EpochLog, TrainHooks } from './train.js';
-export { buildArchitecture, architectureNames } from './architectures.js';
+export { buildArchitecture, architectureNames, SeededDropout } from './architectures.js';
 export type { ArchitectureName } from './architectures.js';
 export { hardenClassifier, parseHardenOptions, needsTfjsEngine, engineAccuracy, engineRobustAccuracy, smoothedCrossEntropy } from './loop.js';
 export type { EpochRecord, StopReason, HardenCallbacks, HardenModelSource, HardenRunOptions, HardenResult } from './loop.js';

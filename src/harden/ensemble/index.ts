@@ -7,3 +7,5 @@ export { trainBagging, trainBoosting, trainStacking, StackedEnsemble, fitSoftmax
 export type { MemberTrainer, BoostingResult, StackingResult } from './train.js';
 export { saveEnsemble, loadEnsemble } from './export.js';
 export type { EnsembleManifest, SaveEnsembleOptions, SavedEnsemble } from './export.js';
+export { runEnsembleTraining, combineEnsemble, ensembleFigures, ensembleDisagreement, disagreementVersusErrors, ensembleTrainingSchema, combineEnsembleSchema, ensembleSha256 } from './run.js';
+export type { EnsembleTrainingOptions, EnsembleFigures, EnsembleSummary, EnsembleCallbacks, CombineEnsembleConfig } from './run.js';
