@@ -9,7 +9,9 @@
  * `/usr/bin/python3 scripts/bench-engine-torch.py --serve` child per thread count; skipped with a note when
  * torch does not import). Every (net, engine, mode, threads) cell is timed `--reps` times per round and the
  * rounds go round-robin over all cells (start rotated each round), so machine-load drift hits every engine;
- * the figure is the median over rounds of the per-round medians.
+ * the figure is the median over rounds of the per-round medians. Each call's CPU time per batch (user + system of
+ * the process that ran it: this one, or the torch child via /proc) is recorded too, and its median over rounds
+ * gives a second ratio that waiting for a core on a loaded machine does not distort.
  *
  *   npm run bench:engine -- [--rounds 3] [--reps 5] [--threads 1,2] [--nets cnn,mlp] [--pgd 10000] [--out FILE]
  *
@@ -51,14 +53,22 @@ const MODES = ['forward', 'inputGradient', 'trainStep'] as const;
 type Mode = (typeof MODES)[number];
 type Engine = 'rampart-wasm' | 'rampart-ort' | 'torch';
 
+interface Measured {
+  /** Per-batch wall seconds of `reps` timed runs (after warm-up). */
+  seconds: number[];
+  /** CPU seconds per batch over the same call (warm-up included): user + system time of the process that ran it,
+   * all its threads. Unlike wall time it does not count waiting for a core on a loaded machine. */
+  cpuSeconds: number;
+}
+
 interface Cell {
   net: string;
   engine: Engine;
   mode: Mode;
   threads: number;
-  /** Per-batch seconds of `reps` timed runs (after a warm-up). */
-  measure(reps: number): Promise<number[]>;
+  measure(reps: number): Promise<Measured>;
   rounds: number[];
+  cpuRounds: number[];
 }
 
 const median = (values: number[]): number => {
@@ -67,7 +77,8 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-async function timed(run: () => Promise<unknown> | unknown, reps: number): Promise<number[]> {
+async function timed(run: () => Promise<unknown> | unknown, reps: number): Promise<Measured> {
+  const cpuStart = process.cpuUsage();
   await run();
   const seconds: number[] = [];
   for (let r = 0; r < reps; r++) {
@@ -75,14 +86,28 @@ async function timed(run: () => Promise<unknown> | unknown, reps: number): Promi
     await run();
     seconds.push((performance.now() - start) / 1000);
   }
-  return seconds;
+  const cpu = process.cpuUsage(cpuStart);
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 / (reps + 1) };
 }
+
+/** User + system CPU seconds of a child process so far (Linux /proc; NaN elsewhere). */
+function childCpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+/** Linux USER_HZ (`getconf CLK_TCK`), 100 on every mainstream architecture. */
+const CLOCK_TICKS = 100;
 
 // ---- PyTorch children --------------------------------------------------------------------------------------
 
 interface TorchChild {
   version: string;
-  request(net: string, mode: Mode, reps: number): Promise<number[]>;
+  request(net: string, mode: Mode, reps: number): Promise<Measured>;
   close(): void;
 }
 
@@ -127,8 +152,11 @@ async function startTorch(threads: number): Promise<TorchChild | string> {
   return {
     version: ready.torch,
     async request(net, mode, reps) {
+      const cpuStart = childCpuSeconds(child.pid);
       child.stdin.write(`${net} ${mode} ${reps}\n`);
-      return (JSON.parse(await next()) as { seconds: number[] }).seconds;
+      const seconds = (JSON.parse(await next()) as { seconds: number[] }).seconds;
+      // The child warms up twice before its timed reps.
+      return { seconds, cpuSeconds: (childCpuSeconds(child.pid) - cpuStart) / (reps + 2) };
     },
     close() {
       child.stdin.write('quit\n');
@@ -159,7 +187,7 @@ async function rampartCells(net: 'cnn' | 'mlp', releases: (() => Promise<void> |
   });
   const cells: Cell[] = [];
   const cell = (engine: Engine, mode: Mode, threads: number, run: () => Promise<unknown> | unknown) =>
-    cells.push({ net, engine, mode, threads, rounds: [], measure: (reps) => timed(run, reps) });
+    cells.push({ net, engine, mode, threads, rounds: [], cpuRounds: [], measure: (reps) => timed(run, reps) });
 
   cell('rampart-wasm', 'forward', 1, () => tf.tidy(() => (model.logitsSync(x) as Tensor2D).dataSync()));
   cell('rampart-wasm', 'inputGradient', 1, () => {
@@ -260,20 +288,23 @@ async function main(): Promise<void> {
     torchVersion = child.version;
     releases.push(() => child.close());
     for (const net of NETS) {
-      for (const mode of MODES) cells.push({ net, engine: 'torch', mode, threads, rounds: [], measure: (reps) => child.request(net, mode, reps) });
+      for (const mode of MODES) cells.push({ net, engine: 'torch', mode, threads, rounds: [], cpuRounds: [], measure: (reps) => child.request(net, mode, reps) });
     }
   }
   const loadBefore = os.loadavg();
   for (let round = 0; round < ROUNDS; round++) {
     const order = cells.map((_, i) => cells[(i + round * 7) % cells.length]);
     for (const c of order) {
-      c.rounds.push(median(await c.measure(REPS)));
+      const measured = await c.measure(REPS);
+      c.rounds.push(median(measured.seconds));
+      c.cpuRounds.push(measured.cpuSeconds);
       process.stderr.write('.');
     }
     process.stderr.write(` round ${round + 1}/${ROUNDS}\n`);
   }
   const loadAfter = os.loadavg();
   const imgPerSec = (c: Cell) => BATCH / median(c.rounds);
+  const cpuMs = (c: Cell) => median(c.cpuRounds) * 1000;
   const torchFor = (c: Cell) => cells.find((t) => t.engine === 'torch' && t.net === c.net && t.mode === c.mode && t.threads === c.threads);
   const results = cells.map((c) => {
     const t = c.engine === 'torch' ? undefined : torchFor(c);
@@ -285,6 +316,8 @@ async function main(): Promise<void> {
       imgPerSec: Math.round(imgPerSec(c)),
       ratioToTorch: c.engine === 'torch' ? 1 : t ? Math.round((imgPerSec(c) / imgPerSec(t)) * 100) / 100 : null,
       roundMs: c.rounds.map((s) => Math.round(s * 10000) / 10),
+      cpuMsPerBatch: Math.round(cpuMs(c) * 10) / 10,
+      cpuRatioToTorch: c.engine === 'torch' ? 1 : t && Number.isFinite(cpuMs(t)) ? Math.round((cpuMs(t) / cpuMs(c)) * 100) / 100 : null,
     };
   });
   let pgd: Record<string, number> | undefined;
@@ -314,7 +347,10 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   fs.writeFileSync(OUT, `${JSON.stringify({ machine, results, ...(pgd ? { pgdMemory: pgd } : {}) }, null, 2)}\n`);
 
-  const lines = ['| net | mode | threads | torch img/s | rampart-wasm img/s (×torch) | rampart-ort img/s (×torch) |', '|---|---|---|---|---|---|'];
+  const lines = [
+    '| net | mode | threads | torch img/s | rampart-wasm img/s (×torch) | rampart-ort img/s (×torch) | CPU ms/batch torch / ort (×torch) |',
+    '|---|---|---|---|---|---|---|',
+  ];
   for (const net of NETS) {
     for (const mode of MODES) {
       for (const threads of THREADS) {
@@ -323,7 +359,8 @@ async function main(): Promise<void> {
         const wasm = threads === 1 ? find('rampart-wasm') : undefined;
         const ort = find('rampart-ort');
         const show = (r?: { imgPerSec: number; ratioToTorch: number | null }) => (r ? `${r.imgPerSec.toLocaleString('en')}${r.ratioToTorch !== null ? ` (×${r.ratioToTorch})` : ''}` : '–');
-        lines.push(`| ${net} | ${mode} | ${threads} | ${torch ? torch.imgPerSec.toLocaleString('en') : 'skipped'} | ${show(wasm)} | ${show(ort)} |`);
+        const cpu = torch && ort ? `${torch.cpuMsPerBatch} / ${ort.cpuMsPerBatch} (×${ort.cpuRatioToTorch})` : '–';
+        lines.push(`| ${net} | ${mode} | ${threads} | ${torch ? torch.imgPerSec.toLocaleString('en') : 'skipped'} | ${show(wasm)} | ${show(ort)} | ${cpu} |`);
       }
     }
   }
