@@ -113,6 +113,28 @@ export const metricCatalog: readonly MetricDefinition[] = [
     list: (v) => [...one(v.stability?.meanFlipProbability), ...(v.stability?.sequences.map((s) => ({ args: [s.sequence], value: s.flipProbability })) ?? [])],
   },
   { name: 'mFR', forms: [[]], description: 'mean flip rate relative to the baseline', higherIsBetter: false, list: (v) => one(v.stability?.mFR) },
+  {
+    name: 'sensitivityMaxAccuracyDrop',
+    forms: [[]],
+    description: 'sensitivity analysis: the largest accuracy drop from perturbing one feature or occluding one patch',
+    higherIsBetter: false,
+    list: (v) => one(v.sensitivity ? Math.max(0, ...v.sensitivity.ranking.map((r) => r.accuracyDrop)) : null),
+  },
+  {
+    name: 'parameterFlipRate',
+    forms: [[]],
+    description: 'parameter variability: mean pairwise prediction flip rate between retrained models',
+    higherIsBetter: false,
+    list: (v) => one(v.sensitivity?.parameters?.meanPairwiseFlipRate),
+  },
+  {
+    name: 'saliencySimilarity',
+    forms: [['method', 'variant']],
+    description: 'explanations: mean similarity of a variant\'s saliency maps (adversarial, corrupted) to the clean ones',
+    higherIsBetter: true,
+    list: (v) =>
+      v.explanations?.similarity.flatMap((s) => (s.meanSimilarityToClean === null ? [] : [{ args: [s.method, s.variant], value: s.meanSimilarityToClean }])) ?? [],
+  },
   { name: 'warnings', forms: [[]], description: 'number of warnings in the result', higherIsBetter: false, list: (v) => [{ args: [], value: v.warnings.length }] },
 ];
 

@@ -142,6 +142,32 @@ describe('metric paths on a real audit results.json', () => {
   });
 });
 
+describe('sensitivity and explanation metrics', () => {
+  // The sensitivity and explanations sections of a real audit run, appended to the measured audit.
+  const extra = fixture('audit-sensitivity-explanations.json') as { sectionOrder: string[]; sections: Record<string, { metrics?: Record<string, unknown> }> };
+  const base = audit as { sectionOrder: string[]; sections: Record<string, unknown> };
+  const results = { ...base, sectionOrder: [...base.sectionOrder, ...extra.sectionOrder], sections: { ...base.sections, ...extra.sections } };
+  const values = new Map(listMetricValues(toReportView(results)).map((v) => [v.path, v.value]));
+
+  it('reads the largest accuracy drop of the sensitivity section', () => {
+    const section = Object.values(extra.sections).find((s) => typeof s.metrics?.maxAccuracyDrop === 'number')!;
+    expect(values.get('sensitivityMaxAccuracyDrop')).toBeCloseTo(section.metrics!.maxAccuracyDrop as number, 12);
+  });
+
+  it('reads saliency similarity per method and variant, and gates on it', () => {
+    const paths = [...values.keys()].filter((p) => p.startsWith('saliencySimilarity['));
+    expect(paths).toContain('saliencySimilarity[integrated-gradients,adversarial]');
+    for (const p of paths) expect(values.get(p)!).toBeGreaterThan(-1.0001);
+    const outcome = evaluateGates(results, ['saliencySimilarity[vanilla,corrupted] >= 2', 'sensitivityMaxAccuracyDrop <= 1']);
+    expect(outcome.passed).toBe(false);
+    expect(outcome.failed).toBe(1);
+  });
+
+  it('has no parameter flip rate when retraining was not configured', () => {
+    expect(values.has('parameterFlipRate')).toBe(false);
+  });
+});
+
 describe('JUnit XML', () => {
   it('is well-formed, one test case per gate, failures carry value and threshold', () => {
     const report = evaluateGates(audit, ['cleanAccuracy >= 0.95', 'robustAccuracy[linf,0.1] >= 0.8', 'oodAuroc[noise] > 0.9']);
