@@ -311,6 +311,10 @@ export function checkEnsembleMembers(dir: string, manifest: EnsembleManifest): v
     if (!m.startsWith('builtin:') && !fs.existsSync(spec)) {
       throw new RampartError('FILE_NOT_FOUND', `Ensemble member ${i} ("${m}") of ${path.join(dir, ENSEMBLE_MANIFEST)} does not exist at ${spec}; restore that folder or remove it from "members" (and its weight).`);
     }
+    // a member that is itself an ensemble folder (or this one) would nest or loop
+    if (path.basename(spec) === ENSEMBLE_MANIFEST || (fs.existsSync(spec) && fs.statSync(spec).isDirectory() && fs.existsSync(path.join(spec, ENSEMBLE_MANIFEST)))) {
+      throw new RampartError('BAD_OPTION', `Ensemble member ${i} ("${m}") of ${path.join(dir, ENSEMBLE_MANIFEST)} is itself an ensemble folder; nested ensembles are not supported — list its members instead.`);
+    }
   });
 }
 

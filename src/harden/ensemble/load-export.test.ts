@@ -220,7 +220,9 @@ describe('bad ensemble folders name the member and the fix', () => {
     expect((await errorOf(loadModel(dir))).message).toMatch(/"weights" has 3 entries for 2 members; give one weight per member/);
     edit(dir, (m) => ((m.weights = [1, 1]), (m.voting = 'majority')));
     expect((await errorOf(loadModel(dir))).message).toMatch(/not a valid Rampart ensemble manifest \(voting: .*docs\/harden\.md/);
-    edit(dir, (m) => (m.voting = 'soft'));
+    edit(dir, (m) => ((m.voting = 'soft'), (m.members = ['member-0', '.'])));
+    expect((await errorOf(loadModel(dir))).message).toMatch(/member 1 \("\."\) .* is itself an ensemble folder; nested ensembles are not supported/);
+    edit(dir, (m) => (m.members = ['member-0', 'member-1']));
     fs.writeFileSync(path.join(dir, 'member-0', 'model.json'), '{ not json');
     const e = await errorOf(loadModel(dir));
     expect(e.message).toMatch(/^Ensemble member 0 \("member-0"\) of .*ensemble\.json does not load: /);
