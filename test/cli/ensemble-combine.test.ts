@@ -68,6 +68,7 @@ describe('rampart ensemble', () => {
 
     expectCleanFailure(await runCli(['ensemble', '--members', `builtin:mnist-cnn,${tab}`, '--out', path.join(dir, 'bad')]), /member 1 \(.*tab\) takes samples of shape \[3\] but member 0 \(builtin:mnist-cnn\) takes \[28, 28, 1\]/);
     expectCleanFailure(await runCli(['ensemble', '--members', 'builtin:mnist-cnn,builtin:mnist-mlp', '--weights', '1', '--out', path.join(dir, 'bad')]), /--weights has 1 values for 2 --members/);
+    expectCleanFailure(await runCli(['ensemble', '--members', `${path.join(soft, 'member-0')},builtin:mnist-mlp`, '--out', soft]), /member 0\) lies inside --out .*give another --out folder/);
     expectCleanFailure(await runCli(['ensemble', '--members', 'builtin:mnist-cnn', '--method', 'bagging', '--out', path.join(dir, 'bad')]), /either --members .* or --method/);
     fs.rmSync(path.join(soft, 'member-1'), { recursive: true });
     expectCleanFailure(await runCli(['attack', '--model', soft, '--data', 'mnist', '--limit', '10', '--attack', 'pgd', '--eps', '0.1']), /Ensemble member 1 \("member-1"\) of .*ensemble\.json does not exist .*restore that folder or remove it/);

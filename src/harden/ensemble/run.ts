@@ -363,6 +363,12 @@ export async function combineEnsemble(input: CombineEnsembleConfig, extra: { com
   } finally {
     for (const m of models) m.dispose();
   }
+  const outDir = path.resolve(config.out) + path.sep;
+  config.members.forEach((m, i) => {
+    if (!m.startsWith('builtin:') && resolveModelSpec(m).files.some((f) => path.resolve(f).startsWith(outDir))) {
+      throw new RampartError('BAD_OPTION', `--members ${m} (member ${i}) lies inside --out ${config.out}, which is rewritten; give another --out folder.`);
+    }
+  });
   fs.mkdirSync(config.out, { recursive: true });
   fs.rmSync(path.join(config.out, 'model.onnx'), { force: true });
   const names = config.members.map((m, i) => {
