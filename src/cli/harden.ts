@@ -48,6 +48,7 @@ export interface HardenFlags {
   labelSmoothing?: number;
   batchNorm?: boolean;
   dropout?: number;
+  hidden?: number[];
   evalSamples?: number;
   evalSteps?: number;
   evalRestarts?: number;
@@ -65,6 +66,14 @@ const parseNumber = (flag: string) => (value: string) => {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new RampartError('BAD_OPTION', `${flag} must be a number ≥ 0 (got "${value}").`);
   return n;
+};
+
+const parseWidths = (value: string) => {
+  const widths = value.split(',').map((w) => Number(w.trim()));
+  if (!widths.length || widths.some((w) => !Number.isInteger(w) || w < 1)) {
+    throw new RampartError('BAD_OPTION', `--hidden takes comma-separated positive integer widths, e.g. 1024,1024 (got "${value}").`);
+  }
+  return widths;
 };
 
 /** Reads a YAML/JSON config file into a plain object. */
@@ -101,6 +110,7 @@ export function flagsToConfig(flags: HardenFlags, base: Record<string, unknown> 
   set('labelSmoothing', flags.labelSmoothing);
   set('batchNorm', flags.batchNorm);
   set('dropout', flags.dropout);
+  set('hidden', flags.hidden);
   set('select', flags.select);
   set('patience', flags.patience);
   set('out', flags.out);
@@ -185,6 +195,7 @@ export function registerHarden(program: Command): void {
     .option('--label-smoothing <s>', 'label smoothing', parseNumber('--label-smoothing'))
     .option('--batch-norm', 'fresh cnn/mlp: batch normalisation after each hidden layer')
     .option('--dropout <rate>', 'fresh cnn/mlp: dropout before hidden dense layers', parseNumber('--dropout'))
+    .option('--hidden <widths>', 'fresh cnn/mlp: hidden dense widths, e.g. 1024,1024 (mlp default 256,256; cnn 128)', parseWidths)
     .option('--eval-samples <n>', 'held-out samples attacked each epoch', parseInteger('--eval-samples', 0))
     .option('--eval-steps <n>', 'PGD steps of the per-epoch robust accuracy', parseInteger('--eval-steps', 1))
     .option('--eval-restarts <n>', 'PGD restarts of the per-epoch robust accuracy', parseInteger('--eval-restarts', 1))

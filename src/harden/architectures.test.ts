@@ -28,6 +28,22 @@ function data(count: number, features: number, seed: number): LoadedData {
   return { x, y, count, sampleShape: [features] };
 }
 
+describe('hidden widths', () => {
+  const denseUnits = (m: ReturnType<typeof buildArchitecture>) =>
+    m.layers.filter((l) => l.getClassName() === 'Dense').map((l) => (l.getConfig() as { units: number }).units);
+  it('defaults to the reference widths and takes any list', () => {
+    expect(denseUnits(buildArchitecture('mlp', [28, 28, 1], 10, 1))).toEqual([256, 256, 10]);
+    expect(denseUnits(buildArchitecture('cnn', [28, 28, 1], 10, 1))).toEqual([128, 10]);
+    expect(denseUnits(buildArchitecture('mlp', [28, 28, 1], 10, 1, { hidden: [1024, 512, 64] }))).toEqual([1024, 512, 64, 10]);
+    expect(denseUnits(buildArchitecture('mlp', [7], 2, 1, { hidden: [16] }))).toEqual([16, 2]);
+    expect(denseUnits(buildArchitecture('cnn', [28, 28, 1], 10, 1, { hidden: [] }))).toEqual([10]);
+  });
+  it('rejects widths that are not positive integers, naming the flag', () => {
+    expect(() => buildArchitecture('mlp', [28, 28, 1], 10, 1, { hidden: [256, 0] })).toThrow(/--hidden/);
+    expect(() => buildArchitecture('mlp', [28, 28, 1], 10, 1, { hidden: [] })).toThrow(/at least one hidden layer/);
+  });
+});
+
 describe('mlp on 1-D samples', () => {
   it('starts with Dense (Flatten rejects rank-2 batches) and trains', async () => {
     const model = buildArchitecture('mlp', [5], 3, 1);

@@ -8,6 +8,8 @@
  * with a seed it repeats one mask every step, so here each training call draws its mask from (seed, call count) —
  * runs with dropout repeat exactly. Both extras need the tfjs training engine (ONNX Runtime runs the inference
  * graph, where dropout is the identity). A 1-D sample shape ([F], tabular data) builds the MLP without Flatten.
+ * `hidden` sets the hidden Dense widths (mlp default [256, 256]; the cnn's dense part default [128]): certified
+ * (IBP) training needs wider layers than plain training, e.g. an mlp with [1024, 1024].
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { tf, type Tensor } from '../engine/tf.js';
@@ -57,8 +59,13 @@ export function buildArchitecture(
   inputShape: readonly number[],
   numClasses: number,
   seed: number,
-  extras: { batchNorm?: boolean; dropout?: number } = {},
+  extras: { batchNorm?: boolean; dropout?: number; hidden?: readonly number[] } = {},
 ): tfl.Sequential {
+  const hidden = extras.hidden ?? (arch === 'mlp' ? [256, 256] : [128]);
+  if (hidden.some((w) => !Number.isInteger(w) || w < 1)) {
+    throw new RampartError('BAD_OPTION', `Hidden layer widths must be positive integers (got ${hidden.join(',')}), e.g. --hidden 1024,1024.`, {});
+  }
+  if (arch === 'mlp' && hidden.length === 0) throw new RampartError('BAD_OPTION', 'An mlp needs at least one hidden layer, e.g. --hidden 256,256.', {});
   let layerSeed = seed;
   const init = () => tfl.initializers.glorotUniform({ seed: layerSeed++ });
   const model = tfl.sequential({ name: `rampart-${arch}` });
@@ -77,16 +84,18 @@ export function buildArchitecture(
   };
   if (arch === 'mlp') {
     // Flatten needs rank ≥ 3 batches, so 1-D samples (tabular [F]) go straight into the first Dense.
-    if (inputShape.length === 1) model.add(tfl.layers.dense({ inputShape: [...inputShape], units: 256, activation: act, kernelInitializer: init() }));
+    if (inputShape.length === 1) model.add(tfl.layers.dense({ inputShape: [...inputShape], units: hidden[0], activation: act, kernelInitializer: init() }));
     else {
       model.add(tfl.layers.flatten({ inputShape: [...inputShape] }));
-      model.add(tfl.layers.dense({ units: 256, activation: act, kernelInitializer: init() }));
+      model.add(tfl.layers.dense({ units: hidden[0], activation: act, kernelInitializer: init() }));
     }
     afterLinear();
     drop();
-    model.add(tfl.layers.dense({ units: 256, activation: act, kernelInitializer: init() }));
-    afterLinear();
-    drop();
+    for (const units of hidden.slice(1)) {
+      model.add(tfl.layers.dense({ units, activation: act, kernelInitializer: init() }));
+      afterLinear();
+      drop();
+    }
     model.add(tfl.layers.dense({ units: numClasses, kernelInitializer: init() }));
     return model;
   }
@@ -102,9 +111,11 @@ export function buildArchitecture(
     model.add(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
     model.add(tfl.layers.flatten());
     drop();
-    model.add(tfl.layers.dense({ units: 128, activation: act, kernelInitializer: init() }));
-    afterLinear();
-    drop();
+    for (const units of hidden) {
+      model.add(tfl.layers.dense({ units, activation: act, kernelInitializer: init() }));
+      afterLinear();
+      drop();
+    }
     model.add(tfl.layers.dense({ units: numClasses, kernelInitializer: init() }));
     return model;
   }

@@ -30,6 +30,8 @@ export const hardenConfigSchema = hardenOptionsSchema.extend({
   /** Architecture extras for a fresh model. */
   batchNorm: z.boolean().default(false),
   dropout: z.number().min(0).max(0.9).default(0),
+  /** Hidden Dense widths of a fresh mlp (default [256, 256]) or of the cnn's dense part (default [128]). */
+  hidden: z.array(z.number().int().positive()).min(1).optional(),
   data: z.string().min(1).default('mnist:train'),
   limit: z.number().int().positive().optional(),
   /** Held-out data for per-epoch evaluation and selection; default: `valSplit` samples split off the training data. */
@@ -113,7 +115,7 @@ export async function runHarden(config: HardenConfig, callbacks: HardenCallbacks
   let tfjsModel: TfjsModel | undefined;
   let onnxBytes: Uint8Array | undefined;
   if (isArch) {
-    const network = buildArchitecture(config.model as ArchitectureName, trainSet.sampleShape, numClasses, config.seed, { batchNorm: config.batchNorm, dropout: config.dropout });
+    const network = buildArchitecture(config.model as ArchitectureName, trainSet.sampleShape, numClasses, config.seed, { batchNorm: config.batchNorm, dropout: config.dropout, hidden: config.hidden });
     tfjsModel = TfjsModel.fromLayersModel(network, { id: `rampart-${config.model}` });
   } else {
     const resolved = resolveModelSpec(config.model);

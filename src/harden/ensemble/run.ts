@@ -204,7 +204,7 @@ export async function runEnsembleTraining(
     const memberStarted = performance.now();
     let model: TfjsModel;
     if (isArch) {
-      const network = buildArchitecture(config.model as ArchitectureName, trainSet.sampleShape, numClasses, seed, { batchNorm: config.batchNorm, dropout: config.dropout });
+      const network = buildArchitecture(config.model as ArchitectureName, trainSet.sampleShape, numClasses, seed, { batchNorm: config.batchNorm, dropout: config.dropout, hidden: config.hidden });
       model = TfjsModel.fromLayersModel(network, { id: `${config.model}-${seed}` });
     } else {
       const loaded = await loadModel(config.model, { gradients: 'tfjs' });
