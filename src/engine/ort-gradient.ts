@@ -34,7 +34,8 @@ export interface OrtSessionOptions {
   /** ONNX Runtime intra-op threads (default 1). */
   threads?: number;
   /** Largest batch per session.run for graphs with a symbolic batch (default 256: bounds the backward graph's
-   * intermediate memory — ≈ 22 MB per CNN activation at 256 — without costing throughput). */
+   * intermediate memory — ≈ 22 MB per CNN activation at 256 — without costing throughput; capped at
+   * `MAX_ROWS_PER_RUN` = 1024, which keeps the int32 max-pool indices exact). */
   maxChunk?: number;
 }
 

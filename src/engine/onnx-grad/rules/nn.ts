@@ -294,8 +294,11 @@ export const maxPoolIndicesRule = maxPoolRuleWith('forward');
  * maximum in row-major order (PyTorch's tie rule; `select_last_index` 0), a few integer ops on the pooled grid
  * turn it into the flat input index MaxPool would have produced, and MaxUnpool routes the gradient as before.
  */
-/** Largest batch one `session.run` of a generated graph may get (`createOrtGradientSession` chunks above it). */
-export const MAX_ROWS_PER_RUN = 65536;
+/**
+ * Largest batch one `session.run` of a symbolic-batch generated graph may get (`createOrtGradientSession` chunks
+ * above it; its default chunk is 256). Bounds the int32 max-pool indices: samples up to 2M pooled-input elements.
+ */
+export const MAX_ROWS_PER_RUN = 1024;
 
 function tilingMaxPoolIndices(c: BackwardContext, w: Window): string | undefined {
   const e = c.emit;
@@ -307,8 +310,10 @@ function tilingMaxPoolIndices(c: BackwardContext, w: Window): string | undefined
   const [, channels, h, wd] = xFacts.dims;
   const [ho, wo] = c.facts(c.output(0)).dims.slice(2);
   if (ho !== Math.floor(h / k) || wo !== Math.floor(wd / k) || ho < 1 || wo < 1) return undefined;
-  // int32 indices stay exact while a run's input has < 2³¹ elements (sessions run at most MAX_ROWS_PER_RUN rows).
-  if (channels * h * wd * MAX_ROWS_PER_RUN >= 2 ** 31) return undefined;
+  // int32 indices stay exact while a run's input has < 2³¹ elements: a fixed batch is known, a symbolic one is
+  // chunked to at most MAX_ROWS_PER_RUN rows by `createOrtGradientSession`.
+  const rows = xFacts.dims[0] === xFacts.dims2[0] ? xFacts.dims[0] : MAX_ROWS_PER_RUN;
+  if (channels * h * wd * rows >= 2 ** 31) return undefined;
   const cropped = ho * k !== h || wo * k !== wd ? e.slice(x, [0, 0], [ho * k, wo * k], [2, 3]) : x;
   const planes = e.reshape(e.node('SpaceToDepth', [cropped], { blocksize: { int: k } }), e.int64([-1, k * k, channels * ho * wo]));
   // b = i·k + j, the first maximal cell of each window, one row per (sample, channel) plane.
