@@ -184,17 +184,17 @@ describe('weight-gradient rules against finite differences', () => {
 
 describe('Conv weight gradient as GEMMs over kernel-offset windows', () => {
   const n = (opType: string, inputs: string[], output: string, attributes: OnnxNodeSpec['attributes'] = {}): OnnxNodeSpec => ({ opType, inputs, outputs: [output], attributes });
-  const conv = (channels: number, kernel: [number, number], attributes: OnnxNodeSpec['attributes']): Uint8Array => {
+  const conv = (channels: number, kernel: [number, number], attributes: OnnxNodeSpec['attributes'], size: [number, number] = [7, 6]): Uint8Array => {
     const weights = (name: string, dims: number[]): OnnxTensorSpec => ({ name, dims, data: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => random.next() - 0.5) });
     const body = encodeOnnxModel({
-      inputs: [{ name: 'x', dims: ['n', channels, 7, 6] }],
+      inputs: [{ name: 'x', dims: ['n', channels, ...size] }],
       outputs: [{ name: 'c' }],
       initializers: [weights('cw', [3, channels, ...kernel]), weights('cb', [3])],
       nodes: [n('Conv', ['x', 'cw', 'cb'], 'c', attributes)],
     });
     const features = probeShapes(parseOnnx(body, 'conv')).facts.get('c')!.dims.slice(1).reduce((a, b) => a * b, 1);
     return encodeOnnxModel({
-      inputs: [{ name: 'x', dims: ['n', channels, 7, 6] }],
+      inputs: [{ name: 'x', dims: ['n', channels, ...size] }],
       outputs: [{ name: 'logits', dims: ['n', 4] }],
       initializers: [weights('cw', [3, channels, ...kernel]), weights('cb', [3]), weights('hw', [features, 4])],
       nodes: [n('Conv', ['x', 'cw', 'cb'], 'c', attributes), n('Tanh', ['c'], 't'), n('Flatten', ['t'], 'f', { axis: 1 }), n('MatMul', ['f', 'hw'], 'logits')],
@@ -209,6 +209,11 @@ describe('Conv weight gradient as GEMMs over kernel-offset windows', () => {
     ['2×3 dilation 2, pads 1', [2, 3], { dilations: [2, 2], pads: [1, 1, 1, 1] }],
     ['3×2 stride (1, 2), SAME_UPPER', [3, 2], { strides: [1, 2], auto_pad: 'SAME_UPPER' }],
   ];
+  it('few input channels with large per-sample columns (2·9·64·64 > 64k values) keep the Conv form', () => {
+    const graph = buildBackwardGraph(conv(2, [3, 3], {}, [66, 66]), { inputGradient: false, trainable: ['cw', 'cb'] });
+    expect(new TextDecoder('latin1').decode(graph.bytes).includes('rampart_grad/Conv_')).toBe(true);
+  });
+
   for (const [name, kernel, attributes] of configs) {
     for (const channels of [16, 2]) {
       it(`${channels} channels, ${name}: equals the Conv-form weight gradient; no Conv in the backward part`, async () => {

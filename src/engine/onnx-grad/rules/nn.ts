@@ -211,6 +211,8 @@ function shiftedGemmWeightGradient(c: BackwardContext, w: Window, x: string, g: 
   const e = c.emit;
   const [o, ch, kh, kw] = wDims;
   const [ho, wo] = outDims.slice(2);
+  // Per-sample columns of few-channel inputs: ≤ 64k values per sample (64 MB at batch 256), else the Conv form.
+  if (ch < 16 && ch * kh * kw * ho * wo > 65536) return undefined;
   const [top, left, bottom, right] = w.pads;
   const padded = w.pads.some((p) => p !== 0) ? e.node('Pad', [x, e.int64([0, 0, top, left, 0, 0, bottom, right])]) : x;
   const strided = w.strides.some((s) => s !== 1);
@@ -223,7 +225,8 @@ function shiftedGemmWeightGradient(c: BackwardContext, w: Window, x: string, g: 
   const parts: string[] = [];
   if (ch < 16) {
     // Few input channels: per-sample GEMMs [O, H'·W'] × [H'·W', C·kh·kw] (MatMul over the batch, no transpose
-    // of the large output gradient), summed over the batch.
+    // of the large output gradient), summed over the batch. The columns of the whole batch are materialised at
+    // once, so only while a sample's columns stay small (checked above).
     for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) parts.push(e.unsqueeze(window(padded, i, j), [2]));
     const stacked = parts.length === 1 ? parts[0] : e.node('Concat', parts, { axis: { int: 2 } }); // [N, C, kh·kw, H', W']
     const columns = e.transpose(e.reshape(stacked, e.int64([-1, ch * kh * kw, ho * wo])), [0, 2, 1]);
