@@ -10,6 +10,8 @@ import { runAttacks, type AttackRequest } from '../../attacks/harness.js';
 import { cleanOnlyGradientModel, noisyModel, quantisingModel, softmaxModel, wrapModel } from '../../../test/helpers/broken-models.js';
 import { runDiagnostics, type RunDiagnosticsOptions } from './run.js';
 import { diagnosticRegistry } from './builtin.js';
+import { arrayDataset } from '../memory-dataset.js';
+import { binaryLinearModel } from '../../../test/helpers/linear-models.js';
 
 let base: DifferentiableModel;
 let data: Dataset;
@@ -111,5 +113,42 @@ describe('diagnostics trigger on broken models', () => {
     expect(section.checks.map((c) => c.status)).toEqual(['skipped', 'skipped']);
     await expect(runDiagnostics({ model: base, data, norm: 'linf', epsilons: [0.1], only: ['random-logits'], options: { 'random-logits': { repeats: 1 } } })).rejects.toThrow(/random-logits.*repeats/);
     await expect(runDiagnostics({ model: base, data, norm: 'linf', epsilons: [0.1], only: ['nope'] })).rejects.toThrow(/Unknown diagnostic "nope"/);
+  });
+});
+
+describe('noise-as-strong-as-attack compares noise and attack on the same samples', () => {
+  // A 1-D linear model z1 − z0 = x: at ε = 0.1 exactly the samples with |x| < 0.1 can be broken, and both the
+  // optimal attack (PGD reaches the corner) and random corners (8 draws of ±ε) break those same four.
+  const xs = Float32Array.from([0.025, -0.02, -0.05, 0.07, 0.5, -0.6, 0.8, -0.9, 1.2, -1.5, 2, -3]);
+  const ys = Int32Array.from(xs, (v) => (v > 0 ? 1 : 0));
+  const linearData = () => arrayDataset(xs, ys, [1], 2, 'linear-1d');
+
+  async function linearCheck(attack: AttackRequest, options: Record<string, unknown> = {}) {
+    const model = binaryLinearModel([1], 0, { bounds: [-10, 10] });
+    try {
+      const run = await runAttacks({ model, data: linearData(), attacks: [attack], norm: 'linf', epsilons: [0.1], batchSize: 12 });
+      return await runDiagnostics({ model, data: linearData(), report: run, norm: 'linf', epsilons: [0.1], only: ['noise-as-strong-as-attack'], options: { 'noise-as-strong-as-attack': options } });
+    } finally {
+      model.dispose();
+    }
+  }
+
+  it('stays clear when noise breaks as many samples as a strong attack, all of them also broken by the attack', async () => {
+    const section = await linearCheck({ id: 'pgd' });
+    const check = section.checks[0];
+    expect(check.status, JSON.stringify(check)).toBe('clear');
+    // the earlier rule (attack rate ≤ noise rate + 2 points) would have flagged this: both are 4 of 12
+    expect(check.evidence).toMatchObject({ correctSamples: 12, noiseBroken: [4], attackBroken: [4], noiseOnly: [0], attackOnly: [0], noiseSuccessRates: [0.3333], attackSuccessRates: [0.3333] });
+    expect(section.flags).toEqual([]);
+  });
+
+  it('flags samples that noise breaks and the attack misses (one PGD step of 0.03 reaches only |x| ≤ 0.03)', async () => {
+    const section = await linearCheck({ id: 'pgd', options: { steps: 1, relStepSize: 0.3, randomStart: false } });
+    const flag = expectFlag(section, 'noise-as-strong-as-attack');
+    expect(flag.evidence).toMatchObject({ noiseBroken: [4], attackBroken: [2], noiseOnly: [2], attackOnly: [0] });
+    expect(flag.message).toContain('broke 4 of 12 correct samples, the attack 2, of which noise-only 2');
+    // a higher threshold tolerates them
+    const lenient = await linearCheck({ id: 'pgd', options: { steps: 1, relStepSize: 0.3, randomStart: false } }, { minNoiseOnly: 3 });
+    expect(lenient.checks[0].status).toBe('clear');
   });
 });
