@@ -26,3 +26,15 @@ export async function loadAll(dataset: Dataset, batchSize = 1024): Promise<Loade
   }
   return { x, y, count: dataset.count, sampleShape: [...dataset.sampleShape] };
 }
+
+/** The samples of `data` at `indices`, in that order (copied), e.g. a held-out split or a bootstrap resample. */
+export function subsetOf(data: LoadedData, indices: ArrayLike<number>): LoadedData {
+  const size = data.sampleShape.reduce((a, b) => a * b, 1);
+  const x = new Float32Array(indices.length * size);
+  const y = new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    x.set(data.x.subarray(indices[i] * size, (indices[i] + 1) * size), i * size);
+    y[i] = data.y[indices[i]];
+  }
+  return { x, y, count: indices.length, sampleShape: data.sampleShape };
+}

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { RampartError } from '../errors.js';
 import { openDataset } from '../data/open.js';
-import { loadAll, type LoadedData } from '../data/load-all.js';
+import type { Dataset } from '../data/dataset.js';
+import { loadAll, subsetOf, type LoadedData } from '../data/load-all.js';
 import { loadModel, resolveModelSpec } from '../engine/load.js';
 import { TfjsModel } from '../engine/tfjs-model.js';
 import { folderSaveHandler } from '../engine/tfjs-io.js';
@@ -22,7 +23,6 @@ import { hardenOptionsSchema, type HardenOptions } from './options.js';
 import { engineAccuracy, engineRobustAccuracy, hardenClassifier, type HardenCallbacks, type HardenResult } from './loop.js';
 import { exportFineTunedOnnx } from './engines/ort-engine.js';
 import { createPgdTrainingAttack } from './adversarial/pgd.js';
-import { sampleSize } from './engines/engine.js';
 
 export const hardenConfigSchema = hardenOptionsSchema.extend({
   /** `cnn` / `mlp` (fresh, seeded), `builtin:NAME`, a TF.js model.json or folder, or an .onnx file. */
@@ -82,34 +82,31 @@ function defaultTestSpec(trainSpec: string): string | undefined {
   return match ? `${match[1]}:test` : undefined;
 }
 
-function take(data: LoadedData, indices: Int32Array): LoadedData {
-  const size = sampleSize(data.sampleShape);
-  const x = new Float32Array(indices.length * size);
-  const y = new Int32Array(indices.length);
-  indices.forEach((idx, i) => {
-    x.set(data.x.subarray(idx * size, (idx + 1) * size), i * size);
-    y[i] = data.y[idx];
-  });
-  return { x, y, count: indices.length, sampleShape: data.sampleShape };
+/** The training data of a config and its validation data: --val-data, or --val-split samples held out (seeded). */
+export async function loadTrainingSplits(config: Pick<HardenConfig, 'data' | 'limit' | 'valData' | 'valSplit' | 'seed'>): Promise<{
+  trainSet: Dataset;
+  train: LoadedData;
+  validation: LoadedData;
+  validationSpec: string;
+}> {
+  const trainSet = await openDataset(config.data, { limit: config.limit });
+  const all = await loadAll(trainSet);
+  if (config.valData) {
+    const v = await openDataset(config.valData);
+    return { trainSet, train: all, validation: await loadAll(v), validationSpec: v.spec };
+  }
+  if (config.valSplit <= 0 || config.valSplit >= all.count) throw new RampartError('BAD_OPTION', `--val-split ${config.valSplit} must be between 1 and ${all.count - 1} (or give --val-data).`);
+  const order = permutation(all.count, createRandom(config.seed + 99));
+  return {
+    trainSet,
+    train: subsetOf(all, order.subarray(config.valSplit)),
+    validation: subsetOf(all, order.subarray(0, config.valSplit)),
+    validationSpec: `${trainSet.spec} (${config.valSplit} held out, seed ${config.seed + 99})`,
+  };
 }
 
 export async function runHarden(config: HardenConfig, callbacks: HardenCallbacks = {}, extra: { command?: string; backend?: string } = {}): Promise<HardenSummary> {
-  const trainSet = await openDataset(config.data, { limit: config.limit });
-  const all = await loadAll(trainSet);
-  let train = all;
-  let validation: LoadedData;
-  let validationSpec: string;
-  if (config.valData) {
-    const v = await openDataset(config.valData);
-    validation = await loadAll(v);
-    validationSpec = v.spec;
-  } else {
-    if (config.valSplit <= 0 || config.valSplit >= all.count) throw new RampartError('BAD_OPTION', `--val-split ${config.valSplit} must be between 1 and ${all.count - 1} (or give --val-data).`);
-    const order = permutation(all.count, createRandom(config.seed + 99));
-    validation = take(all, order.subarray(0, config.valSplit));
-    train = take(all, order.subarray(config.valSplit));
-    validationSpec = `${trainSet.spec} (${config.valSplit} held out, seed ${config.seed + 99})`;
-  }
+  const { trainSet, train, validation, validationSpec } = await loadTrainingSplits(config);
   const numClasses = trainSet.numClasses;
   const isArch = (architectureNames as readonly string[]).includes(config.model);
   let tfjsModel: TfjsModel | undefined;

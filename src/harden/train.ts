@@ -3,7 +3,6 @@
  * backend. Adam with an optional cosine learning-rate schedule, seeded shuffling and seeded random-shift
  * augmentation. Each epoch reports loss, training accuracy and (optionally) validation accuracy.
  */
-import * as tfl from '@tensorflow/tfjs-layers';
 import { z } from 'zod';
 import { tf, type Tensor2D } from '../engine/tf.js';
 import { createRandom, permutation, type Random } from '../engine/random.js';

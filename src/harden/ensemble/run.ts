@@ -18,16 +18,15 @@ import { openDataset } from '../../data/open.js';
 import { loadAll, type LoadedData } from '../../data/load-all.js';
 import { loadModel, resolveModelSpec, modelSha256 } from '../../engine/load.js';
 import { TfjsModel } from '../../engine/tfjs-model.js';
-import { createRandom, permutation } from '../../engine/random.js';
 import { tf } from '../../engine/tf.js';
 import type { Model } from '../../engine/model.js';
 import { ENSEMBLE_MANIFEST, StackedEnsemble, VotingEnsemble, isEnsemble, type EnsembleManifest, type EnsembleModel } from '../../engine/ensemble.js';
 import { writeEnsembleOnnx, type EnsembleOnnxResult } from '../../engine/ensemble-onnx.js';
 import { buildArchitecture, architectureNames, type ArchitectureName } from '../architectures.js';
 import { hardenClassifier } from '../loop.js';
-import { hardenOptionsOf, type HardenConfig } from '../run.js';
+import { hardenOptionsOf, loadTrainingSplits, type HardenConfig } from '../run.js';
 import { sampleSize } from '../engines/engine.js';
-import { trainBagging, trainBoosting, trainStacking, subset, type MemberTrainer } from './train.js';
+import { trainBagging, trainBoosting, trainStacking, type MemberTrainer } from './train.js';
 import { saveEnsemble, type SavedEnsemble } from './export.js';
 
 export const ensembleTrainingSchema = z
@@ -175,28 +174,12 @@ export async function runEnsembleTraining(
   const options = parsed.data;
   if (config.resume) throw new RampartError('BAD_OPTION', 'rampart ensemble cannot --resume; rerun it (members are seeded, so a rerun repeats them).');
   const started = performance.now();
-  const trainSet = await openDataset(config.data, { limit: config.limit });
-  const all = await loadAll(trainSet);
-  let train = all;
-  let validation: LoadedData;
-  let validationSpec: string;
-  if (config.valData) {
-    const v = await openDataset(config.valData);
-    validation = await loadAll(v);
-    validationSpec = v.spec;
-  } else {
-    if (config.valSplit <= 0 || config.valSplit >= all.count) throw new RampartError('BAD_OPTION', `--val-split ${config.valSplit} must be between 1 and ${all.count - 1} (or give --val-data).`);
-    const order = permutation(all.count, createRandom(config.seed + 99));
-    validation = subset(all, order.subarray(0, config.valSplit));
-    train = subset(all, order.subarray(config.valSplit));
-    validationSpec = `${trainSet.spec} (${config.valSplit} held out, seed ${config.seed + 99})`;
-  }
+  const { trainSet, train, validation, validationSpec } = await loadTrainingSplits(config);
   const numClasses = trainSet.numClasses;
   const isArch = (architectureNames as readonly string[]).includes(config.model);
   if (!isArch && resolveModelSpec(config.model).kind !== 'tfjs') {
     throw new RampartError('BAD_OPTION', `rampart ensemble trains members from cnn, mlp or a TF.js model (builtin:NAME, model.json); ${config.model} is not one. Combine ONNX models with --members instead.`);
   }
-  const layersModels: TfjsModel[] = [];
   let count = 0;
   const total = options.method === 'stacking' ? options.members * (options.folds + 1) : options.members;
   const trainer: MemberTrainer = async (data, seed) => {

@@ -7,12 +7,11 @@
  *   probabilities train a multinomial logistic-regression meta-learner; the members are then retrained on all
  *   data. A sample's meta-features never come from a member that saw it.
  */
-import type { LoadedData } from '../../data/load-all.js';
+import { subsetOf, type LoadedData } from '../../data/load-all.js';
 import { createRandom, permutation } from '../../engine/random.js';
 import { tf } from '../../engine/tf.js';
 import type { DifferentiableModel, Model } from '../../engine/model.js';
 import { RampartError } from '../../errors.js';
-import { sampleSize } from '../engines/engine.js';
 import { sammeStep, weightedResample } from './samme.js';
 import { StackedEnsemble, VotingEnsemble } from '../../engine/ensemble.js';
 
@@ -21,16 +20,8 @@ export { StackedEnsemble };
 
 export type MemberTrainer = (data: LoadedData, seed: number, indices: Int32Array) => Promise<DifferentiableModel>;
 
-export function subset(data: LoadedData, indices: ArrayLike<number>): LoadedData {
-  const size = sampleSize(data.sampleShape);
-  const x = new Float32Array(indices.length * size);
-  const y = new Int32Array(indices.length);
-  for (let i = 0; i < indices.length; i++) {
-    x.set(data.x.subarray(indices[i] * size, (indices[i] + 1) * size), i * size);
-    y[i] = data.y[indices[i]];
-  }
-  return { x, y, count: indices.length, sampleShape: data.sampleShape };
-}
+/** The samples at `indices` (kept under this name for callers of the ensemble API). */
+export const subset = subsetOf;
 
 async function probabilities(model: Model, data: LoadedData): Promise<Float32Array> {
   const z = await model.logits(tf.tensor(data.x, [data.count, ...data.sampleShape]));
