@@ -82,47 +82,32 @@ async function weightedDisagreement(ensembleLogits: Tensor2D, members: readonly 
   }
 }
 
-export class VotingEnsemble implements DifferentiableModel {
-  readonly id: string;
+/**
+ * What every ensemble shares: members evaluated on the same input, combined by `combine` (one tf op graph, so soft
+ * combinations are differentiable), gradients through tf.grad of that graph, and the members' disagreement.
+ */
+abstract class MemberCombination implements DifferentiableModel {
+  abstract readonly id: string;
   readonly format: ModelFormat;
   readonly inputShape: readonly number[];
   readonly numClasses: number;
   readonly bounds: Bounds;
-  readonly voting: 'soft' | 'hard';
-  readonly weights: number[];
-  readonly gradientsAvailable: boolean;
+  /** Weights of the members in `disagreement` (Σ = 1). */
+  abstract readonly weights: number[];
+  abstract readonly gradientsAvailable: boolean;
+  /** Why gradients are unavailable, for the error message. */
+  protected abstract readonly gradientRequirement: string;
 
-  constructor(
-    readonly members: readonly Model[],
-    options: VotingOptions & { memberNames?: readonly string[] } = {},
-  ) {
-    checkMembers(members, options.memberNames);
+  constructor(readonly members: readonly Model[], memberNames?: readonly string[]) {
+    checkMembers(members, memberNames);
     const first = members[0];
-    this.weights = normaliseWeights(options.weights ?? members.map(() => 1), members.length, 'Ensemble weights');
-    this.voting = options.voting ?? 'soft';
-    this.id = options.id ?? `ensemble(${members.map((m) => m.id).join(',')})`;
     this.format = first.format;
     this.inputShape = first.inputShape;
     this.numClasses = first.numClasses;
     this.bounds = first.bounds;
-    this.gradientsAvailable = this.voting === 'soft' && members.every((m) => isDifferentiable(m));
   }
 
-  private combine(memberLogits: Tensor2D[]): Tensor2D {
-    return tf.tidy(() => {
-      if (this.voting === 'soft') {
-        const mean = memberLogits.map((z, i) => tf.mul(tf.softmax(z), this.weights[i])).reduce((a, b) => tf.add(a, b));
-        const logProbability = tf.log(tf.maximum(mean, 1e-30));
-        // centred per row: softmax, argmax and every logit-difference loss are unchanged, and the output does not
-        // read as log-probabilities (which audits flag as a softmax output)
-        return tf.sub(logProbability, tf.mean(logProbability, 1, true)) as Tensor2D;
-      }
-      const votes = memberLogits.map((z, i) => tf.mul(tf.oneHot(tf.argMax(z, 1), this.numClasses), this.weights[i])).reduce((a, b) => tf.add(a, b));
-      // log of the vote share, centred like soft voting's; ties broken towards the lower class index by argmax
-      const logShare = tf.log(tf.add(votes, 1e-6));
-      return tf.sub(logShare, tf.mean(logShare, 1, true)) as Tensor2D;
-    });
-  }
+  protected abstract combine(memberLogits: Tensor2D[]): Tensor2D;
 
   async logits(x: Tensor): Promise<Tensor2D> {
     const outs: Tensor2D[] = [];
@@ -135,12 +120,12 @@ export class VotingEnsemble implements DifferentiableModel {
   }
 
   logitsSync(x: Tensor): Tensor2D {
-    if (!this.gradientsAvailable) throw new RampartError('BAD_OPTION', `${this.id}: synchronous logits need soft voting over differentiable members.`);
+    if (!this.gradientsAvailable) throw new RampartError('BAD_OPTION', `${this.id}: synchronous logits need ${this.gradientRequirement}.`);
     return tf.tidy(() => this.combine(this.members.map((m) => (m as DifferentiableModel).logitsSync(x))));
   }
 
   lossAndGradientSync(x: Tensor, labels: Tensor1D, loss: LossName = 'cross-entropy', targets?: Tensor1D): LossAndGradient {
-    if (!this.gradientsAvailable) throw new RampartError('BAD_OPTION', `${this.id}: gradients need soft voting over differentiable members (use a score- or decision-based attack for hard voting).`);
+    if (!this.gradientsAvailable) throw new RampartError('BAD_OPTION', `${this.id}: gradients need ${this.gradientRequirement} (use a score- or decision-based attack otherwise).`);
     return tfjsLossAndGradient((input) => this.logitsSync(input), x, labels, loss, targets);
   }
 
@@ -163,28 +148,56 @@ export class VotingEnsemble implements DifferentiableModel {
   }
 }
 
-/** A stacked ensemble: base members' probabilities → linear meta-learner (softmax regression) → logits. */
-export class StackedEnsemble implements DifferentiableModel {
+export class VotingEnsemble extends MemberCombination {
   readonly id: string;
-  readonly format: ModelFormat;
-  readonly inputShape: readonly number[];
-  readonly numClasses: number;
-  readonly bounds: Bounds;
+  readonly voting: 'soft' | 'hard';
+  readonly weights: number[];
+  readonly gradientsAvailable: boolean;
+  protected readonly gradientRequirement = 'soft voting over differentiable members';
+
+  constructor(members: readonly Model[], options: VotingOptions & { memberNames?: readonly string[] } = {}) {
+    super(members, options.memberNames);
+    this.weights = normaliseWeights(options.weights ?? members.map(() => 1), members.length, 'Ensemble weights');
+    this.voting = options.voting ?? 'soft';
+    this.id = options.id ?? `ensemble(${members.map((m) => m.id).join(',')})`;
+    this.gradientsAvailable = this.voting === 'soft' && members.every((m) => isDifferentiable(m));
+  }
+
+  protected combine(memberLogits: Tensor2D[]): Tensor2D {
+    return tf.tidy(() => {
+      if (this.voting === 'soft') {
+        const mean = memberLogits.map((z, i) => tf.mul(tf.softmax(z), this.weights[i])).reduce((a, b) => tf.add(a, b));
+        const logProbability = tf.log(tf.maximum(mean, 1e-30));
+        // centred per row: softmax, argmax and every logit-difference loss are unchanged, and the output does not
+        // read as log-probabilities (which audits flag as a softmax output)
+        return tf.sub(logProbability, tf.mean(logProbability, 1, true)) as Tensor2D;
+      }
+      const votes = memberLogits.map((z, i) => tf.mul(tf.oneHot(tf.argMax(z, 1), this.numClasses), this.weights[i])).reduce((a, b) => tf.add(a, b));
+      // log of the vote share, centred like soft voting's; ties broken towards the lower class index by argmax
+      const logShare = tf.log(tf.add(votes, 1e-6));
+      return tf.sub(logShare, tf.mean(logShare, 1, true)) as Tensor2D;
+    });
+  }
+}
+
+/** A stacked ensemble: base members' probabilities → linear meta-learner (softmax regression) → logits. */
+export class StackedEnsemble extends MemberCombination {
+  readonly id: string;
   readonly voting = 'stacking' as const;
   /** Members count equally in `disagreement`. */
   readonly weights: number[];
   readonly gradientsAvailable: boolean;
+  protected readonly gradientRequirement = 'differentiable members';
   constructor(
-    readonly members: readonly Model[],
+    members: readonly Model[],
     /** [M·K, K], row-major */
     readonly metaWeights: Float32Array,
     /** [K] */
     readonly metaBias: Float32Array,
     options: { id?: string; memberNames?: readonly string[] } = {},
   ) {
-    checkMembers(members, options.memberNames);
-    const first = members[0];
-    const k = first.numClasses;
+    super(members, options.memberNames);
+    const k = members[0].numClasses;
     if (metaWeights.length !== members.length * k * k || metaBias.length !== k) {
       throw new RampartError(
         'MODEL_CORRUPT',
@@ -192,57 +205,16 @@ export class StackedEnsemble implements DifferentiableModel {
       );
     }
     this.id = options.id ?? `stacking-${members.length}`;
-    this.format = first.format;
-    this.inputShape = first.inputShape;
-    this.numClasses = k;
-    this.bounds = first.bounds;
     this.weights = members.map(() => 1 / members.length);
     this.gradientsAvailable = members.every((m) => isDifferentiable(m));
   }
 
-  private combine(memberLogits: Tensor2D[]): Tensor2D {
+  protected combine(memberLogits: Tensor2D[]): Tensor2D {
     const k = this.numClasses;
     return tf.tidy(() => {
       const features = tf.concat(memberLogits.map((z) => tf.softmax(z)), 1);
       return tf.add(tf.matMul(features, tf.tensor2d(this.metaWeights, [this.members.length * k, k])), tf.tensor1d(this.metaBias)) as Tensor2D;
     });
-  }
-
-  async logits(x: Tensor): Promise<Tensor2D> {
-    const outs: Tensor2D[] = [];
-    try {
-      for (const m of this.members) outs.push(await m.logits(x));
-      return this.combine(outs);
-    } finally {
-      tf.dispose(outs);
-    }
-  }
-
-  logitsSync(x: Tensor): Tensor2D {
-    if (!this.gradientsAvailable) throw new RampartError('BAD_OPTION', `${this.id}: synchronous logits need differentiable members.`);
-    return tf.tidy(() => this.combine(this.members.map((m) => (m as DifferentiableModel).logitsSync(x))));
-  }
-
-  lossAndGradientSync(x: Tensor, labels: Tensor1D, loss: LossName = 'cross-entropy', targets?: Tensor1D): LossAndGradient {
-    if (!this.gradientsAvailable) throw new RampartError('BAD_OPTION', `${this.id}: gradients need differentiable members.`);
-    return tfjsLossAndGradient((input) => this.logitsSync(input), x, labels, loss, targets);
-  }
-
-  async lossAndGradient(x: Tensor, labels: Tensor1D, loss: LossName = 'cross-entropy', targets?: Tensor1D): Promise<LossAndGradient> {
-    return this.lossAndGradientSync(x, labels, loss, targets);
-  }
-
-  async disagreement(x: Tensor): Promise<Float32Array> {
-    const ensemble = await this.logits(x);
-    try {
-      return await weightedDisagreement(ensemble, this.members, this.weights, x);
-    } finally {
-      ensemble.dispose();
-    }
-  }
-
-  dispose(): void {
-    for (const m of this.members) m.dispose();
   }
 }
 
