@@ -6,16 +6,9 @@
 import { describe, it, expect } from 'vitest';
 import { RampartError } from '../../src/errors.js';
 import { resolveAuditConfig, type SectionConfigOf } from '../../src/report/audit/config.js';
+import { auditConfigProblems } from '../helpers/audit-config.js';
 
-function problemsOf(input: unknown): string[] {
-  try {
-    resolveAuditConfig(input);
-  } catch (error) {
-    expect(error).toBeInstanceOf(RampartError);
-    return (error as RampartError).details.problems as string[];
-  }
-  throw new Error('expected the config to be rejected');
-}
+const problemsOf = auditConfigProblems;
 
 describe('audit config: sensitivity and explanations sections', () => {
   it('defaults: occlusion-by-default sensitivity without retraining, three saliency methods on three variants', () => {

@@ -10,16 +10,9 @@ import { describe, it, expect } from 'vitest';
 import { RampartError } from '../../src/errors.js';
 import { canonicalJson, configSha256, DEFAULT_SECTIONS, parseAuditConfig, resolveAuditConfig, sectionSamples } from '../../src/report/audit/config.js';
 import { runCli } from '../helpers/cli.js';
+import { auditConfigProblems } from '../helpers/audit-config.js';
 
-function problemsOf(input: unknown): string[] {
-  try {
-    resolveAuditConfig(input);
-  } catch (error) {
-    expect(error).toBeInstanceOf(RampartError);
-    return (error as RampartError).details.problems as string[];
-  }
-  throw new Error('expected the config to be rejected');
-}
+const problemsOf = auditConfigProblems;
 
 describe('audit config', () => {
   it('an empty config is the documented default suite', () => {
