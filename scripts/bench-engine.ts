@@ -115,7 +115,10 @@ async function startTorch(threads: number): Promise<TorchChild | string> {
   const script = path.join(path.dirname(new URL(import.meta.url).pathname), 'bench-engine-torch.py');
   let child: ChildProcessWithoutNullStreams;
   try {
-    child = spawn('/usr/bin/python3', [script, '--serve', '--threads', String(threads), '--nets', NETS.join(','), '--batch', String(BATCH)]);
+    // torch.set_num_threads does not reach Debian torch's OpenBLAS pool, whose idle workers spin-wait on the other core:
+    // at "1 thread" the child used ≈ 2× its wall time in CPU (same wall time). Pin the BLAS and OpenMP pools too.
+    const pinned = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+    child = spawn('/usr/bin/python3', [script, '--serve', '--threads', String(threads), '--nets', NETS.join(','), '--batch', String(BATCH)], { env: pinned });
   } catch (e) {
     return `cannot start /usr/bin/python3 (${(e as Error).message})`;
   }
