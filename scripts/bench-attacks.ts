@@ -59,6 +59,8 @@ async function main(): Promise<void> {
   };
   const torchRun = async (threads: number) => {
     const run = spawnSync('/usr/bin/python3', ['scripts/crosscheck-attacks-torch.py', '--onnx', onnxFile, '--data', npz, '--norm', 'linf', '--eps', String(EPS), '--steps', String(STEPS), '--batch', String(BATCH), '--threads', String(threads)], {
+      // torch.set_num_threads leaves Debian torch's OpenBLAS pool spinning on the other core: pin it too
+      env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) },
       encoding: 'utf8',
       maxBuffer: 1 << 24,
     });

@@ -43,7 +43,8 @@ async function measure(engine: 'ort' | 'tfjs', mode: keyof typeof modes): Promis
 
 function torchPeer(): Record<string, number> | undefined {
   const script = path.join(path.dirname(new URL(import.meta.url).pathname), 'bench-training-torch.py');
-  const run = spawnSync('/usr/bin/python3', [script, String(batches), String(batch), '1'], { encoding: 'utf8' });
+  // one thread for torch, its OpenBLAS/OpenMP pools included (set_num_threads alone leaves OpenBLAS workers spinning)
+  const run = spawnSync('/usr/bin/python3', [script, String(batches), String(batch), '1'], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } });
   if (run.status !== 0) return undefined;
   return (JSON.parse(run.stdout.trim().split('\n').pop()!) as { imagesPerSecond: Record<string, number> }).imagesPerSecond;
 }
