@@ -36,6 +36,7 @@ import { certifiedObjective } from './certified/objective.js';
 import { createAugmentation } from './augment/builtin.js';
 import type { Augmentation } from './augment/define.js';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+import { argmaxRows } from '../metrics/accuracy.js';
 
 export interface EpochRecord {
   epoch: number;
@@ -133,23 +134,13 @@ export function smoothedCrossEntropy(logits: Tensor2D, labels: tf.Tensor1D, smoo
   });
 }
 
-function argmax(logits: Float32Array, n: number, k: number): Int32Array {
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (logits[i * k + j] > logits[i * k + best]) best = j;
-    out[i] = best;
-  }
-  return out;
-}
-
 /** Accuracy of the engine on `data` (inference mode), in chunks. */
 export async function engineAccuracy(engine: TrainingEngine, x: Float32Array, y: Int32Array, count: number, chunk = 500): Promise<number> {
   const size = sampleSize(engine.sampleShape);
   let correct = 0;
   for (let s = 0; s < count; s += chunk) {
     const n = Math.min(chunk, count - s);
-    const p = argmax(await engine.logits(x.subarray(s * size, (s + n) * size), n), n, engine.numClasses);
+    const p = argmaxRows(await engine.logits(x.subarray(s * size, (s + n) * size), n), n, engine.numClasses);
     for (let i = 0; i < n; i++) if (p[i] === y[s + i]) correct++;
   }
   return count ? correct / count : 0;
@@ -175,7 +166,7 @@ export async function engineRobustAccuracy(
     const alive = new Uint8Array(n).fill(1);
     for (let r = 0; r < restarts; r++) {
       const adv = await attack.craft(xs, ys, n, { engine, ...context });
-      const p = argmax(await engine.logits(adv, n), n, engine.numClasses);
+      const p = argmaxRows(await engine.logits(adv, n), n, engine.numClasses);
       for (let i = 0; i < n; i++) if (p[i] !== ys[i]) alive[i] = 0;
     }
     for (let i = 0; i < n; i++) robust += alive[i];
@@ -403,7 +394,7 @@ export async function hardenClassifier(
         lossSum += batchLoss * n;
         seen += n;
         if (logits) {
-          const p = argmax(logits, n, engine.numClasses);
+          const p = argmaxRows(logits, n, engine.numClasses);
           for (let i = 0; i < n; i++) if (p[i] === labels[i]) correct++;
         }
         callbacks.onBatchEnd?.({ epoch, batch: b + 1, batches: stepsPerEpoch, loss: batchLoss, learningRate, epsilon });

@@ -28,6 +28,7 @@ import { hardenOptionsOf, loadTrainingSplits, type HardenConfig } from '../run.j
 import { sampleSize } from '../engines/engine.js';
 import { trainBagging, trainBoosting, trainStacking, type MemberTrainer } from './train.js';
 import { saveEnsemble, type SavedEnsemble } from './export.js';
+import { argmaxRows } from '../../metrics/accuracy.js';
 
 export const ensembleTrainingSchema = z
   .object({
@@ -81,16 +82,6 @@ export interface EnsembleCallbacks {
   onMemberEnd?(index: number, seconds: number): void;
 }
 
-function argmaxRows(values: ArrayLike<number>, n: number, k: number): Int32Array {
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (values[i * k + j] > values[i * k + best]) best = j;
-    out[i] = best;
-  }
-  return out;
-}
-
 async function predict(model: Model, data: LoadedData, chunk = 500): Promise<Int32Array> {
   const size = sampleSize(data.sampleShape);
   const out = new Int32Array(data.count);
@@ -98,7 +89,7 @@ async function predict(model: Model, data: LoadedData, chunk = 500): Promise<Int
     const n = Math.min(chunk, data.count - s);
     const x = tf.tensor(data.x.subarray(s * size, (s + n) * size), [n, ...data.sampleShape]);
     const z = await model.logits(x);
-    out.set(argmaxRows(z.dataSync(), n, model.numClasses), s);
+    out.set(argmaxRows(z.dataSync() as Float32Array, n, model.numClasses), s);
     tf.dispose([x, z]);
   }
   return out;
