@@ -541,6 +541,11 @@ export interface AttackReport {
   worstCase: WorstCaseEntry[];
   seconds: number;
   adversarial?: AdversarialExamples;
+  /**
+   * Per ε, per sample (in data order): 1 where some attack broke the sample (the worst case). Present on reports
+   * made in this process, not enumerable, so it is not written to JSON results.
+   */
+  readonly worstCaseSuccess?: readonly Uint8Array[];
 }
 
 interface RunRecord {
@@ -819,11 +824,14 @@ export async function runAttacks(options: RunAttacksOptions): Promise<AttackRepo
     }
     return entry;
   });
-  const worstCase = epsilons.map((epsilon, e): WorstCaseEntry => {
-    const success = worstCaseSuccess(
+  const worstCaseMasks = epsilons.map((_, e) =>
+    worstCaseSuccess(
       records.map((r) => r[e].success),
       n,
-    );
+    ),
+  );
+  const worstCase = epsilons.map((epsilon, e): WorstCaseEntry => {
+    const success = worstCaseMasks[e];
     const robust = robustAccuracy(correct, success);
     return { norm, epsilon, robustAccuracy: robust, attackSuccessRate: attackSuccessRate(correct, success), robustnessScore: robustnessScore(clean, robust) };
   });
@@ -837,6 +845,8 @@ export async function runAttacks(options: RunAttacksOptions): Promise<AttackRepo
     worstCase,
     seconds: (performance.now() - started) / 1000,
   };
+  // kept for in-process consumers (diagnostics compare per sample), left out of JSON results
+  Object.defineProperty(report, 'worstCaseSuccess', { value: worstCaseMasks, enumerable: false });
   if (adversarialX) {
     const success = worstCaseSuccess(
       records.map((r) => r[largest].success),

@@ -8,10 +8,11 @@
  * often breakable by noise too, and a strong attack then breaks the same ones (noise-only = 0).
  * Source: Carlini et al. 2019 checklist ("compare against random noise"), https://arxiv.org/abs/1902.06705;
  * Athalye et al. 2018, https://arxiv.org/abs/1802.00420.
- * Assumptions: untargeted runs (a targeted run is skipped); the run's attacks (or, in the active check without a
- * run, the evaluated attack) are re-run on the diagnostic sample with the options they used, and their per-sample
- * successes are united (cascade order: later attacks only on samples still unbroken). Success, correctness and
- * noise are all judged by the harness's verifier.
+ * Assumptions: untargeted runs (a targeted run is skipped); the attack outcomes are the run's own per-sample worst
+ * case (`report.worstCaseSuccess`, the report describing the same data in order) when the report was made in this
+ * process; otherwise the run's attacks (or, in the active check without a run, the evaluated attack) are re-run on
+ * the diagnostic sample with the options they used, their successes united (cascade order). Success, correctness
+ * and noise are all judged by the harness's verifier.
  *
  * @example
  * // rampart attack ... prints, when the attack misses what noise finds:
@@ -113,7 +114,14 @@ export const noiseBaseline = defineDiagnostic({
         const byAttack = new Uint8Array(n);
         const runAttack = report ? rate(report.worstCase[e].attackSuccessRate) : 0;
         const saturated = report !== undefined && runAttack >= options.saturated;
-        if (!saturated) {
+        // the run's own per-sample outcomes when it covered these samples (the report describes the same data, in
+        // order); otherwise (a report read back from JSON) the run's attacks are re-run on the sample
+        const runOutcomes = report?.worstCaseSuccess?.[e];
+        if (!saturated && runOutcomes && runOutcomes.length >= sample.count) {
+          correctRows.forEach((row, k) => {
+            byAttack[k] = runOutcomes[row];
+          });
+        } else if (!saturated) {
           for (let a = 0; a < requests.length && countOf(byAttack) < n; a++) {
             const open = [...byAttack.keys()].filter((k) => byAttack[k] === 0);
             const xs = new Float32Array(open.length * size);
