@@ -25,6 +25,7 @@ import type { FeatureSensitivityResult, ParameterVariabilityResult } from '../..
 import { sectionConfigSchema, type AuditConfig, type SectionConfig } from './config.js';
 import type { AuditContext, SectionOutcome } from './context.js';
 import { sensitivityMetrics } from './sections/sensitivity.js';
+import { saliencyEntry } from './sections/explanations.js';
 import type { AuditWarning, ExplanationExample, ExplanationsMetrics, ExplanationVariantName, GalleryImage, ParameterVariabilityMetrics, ValidationCheck } from './results.js';
 
 export type IncludedKind = 'validation' | 'sensitivity' | 'explanations';
@@ -282,15 +283,7 @@ function explanationsFrom(files: readonly string[], metrics: ExplainMetrics[], o
         saliency: metrics.map((m, k) => {
           const r = m.variants[v].inputs[i];
           const file = r.saliency ? path.join(path.dirname(files[k]), r.saliency) : null;
-          return {
-            method: m.method,
-            image: file && fs.existsSync(file) ? copyImage(file, outDir, `${sectionId}-${input.index}-${variant.name}-${m.method}.png`) : null,
-            explainedClass: r.explainedClass,
-            score: r.score,
-            attributionSum: r.attributionSum,
-            ...(r.completenessGap !== undefined ? { completenessGap: r.completenessGap } : {}),
-            ...(r.similarityToClean !== undefined ? { similarityToClean: r.similarityToClean } : {}),
-          };
+          return saliencyEntry(m.method, r, file && fs.existsSync(file) ? copyImage(file, outDir, `${sectionId}-${input.index}-${variant.name}-${m.method}.png`) : null);
         }),
       };
     }),

@@ -23,11 +23,28 @@ import { buildVariants, explainVariants, saliencyImage, summarizeVariants, type 
 import type { SectionConfigOf } from '../config.js';
 import { firstSamples, skipped, type AuditContext, type SectionOutcome } from '../context.js';
 import { galleryPng } from '../gallery.js';
-import type { AuditWarning, ExplanationExample, ExplanationMethodSummary, ExplanationsMetrics, GalleryImage } from '../results.js';
+import type { AuditWarning, ExplanationExample, ExplanationMethodSummary, ExplanationSaliency, ExplanationsMetrics, GalleryImage } from '../results.js';
 
 const METHOD = 'saliency maps (vanilla gradient, Integrated Gradients, SmoothGrad) of clean, adversarial and corrupted inputs';
 
 /** The options each method gets from the section config. */
+/** One saliency cell of the gallery: a method's explanation of one input version, with its image. */
+export function saliencyEntry(
+  method: string,
+  row: { explainedClass: number; score: number; attributionSum: number; completenessGap?: number; similarityToClean?: number },
+  image: GalleryImage | null,
+): ExplanationSaliency {
+  return {
+    method,
+    image,
+    explainedClass: row.explainedClass,
+    score: row.score,
+    attributionSum: row.attributionSum,
+    ...(row.completenessGap !== undefined ? { completenessGap: row.completenessGap } : {}),
+    ...(row.similarityToClean !== undefined ? { similarityToClean: row.similarityToClean } : {}),
+  };
+}
+
 function methodOptions(config: SectionConfigOf<'explanations'>, method: string): Record<string, unknown> {
   if (method === 'integrated-gradients') return { ...config.integratedGradients };
   if (method === 'smoothgrad') return { ...config.smoothgrad };
@@ -129,15 +146,7 @@ export function explanationsMetrics(
           input: inputImage(variant.x, i, variant.name),
           saliency: results.map((r) => {
             const row = r.variants[v].inputs[i];
-            return {
-              method: r.method,
-              image: image ? galleryPng(saliencyImage(row.saliency, h, w), [h, w, 3], outDir, `${sectionId}-${i}-${variant.name}-${r.method}.png`) : null,
-              explainedClass: row.explainedClass,
-              score: row.score,
-              attributionSum: row.attributionSum,
-              ...(row.completenessGap !== undefined ? { completenessGap: row.completenessGap } : {}),
-              ...(row.similarityToClean !== undefined ? { similarityToClean: row.similarityToClean } : {}),
-            };
+            return saliencyEntry(r.method, row, image ? galleryPng(saliencyImage(row.saliency, h, w), [h, w, 3], outDir, `${sectionId}-${i}-${variant.name}-${r.method}.png`) : null);
           }),
         };
       }),
