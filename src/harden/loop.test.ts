@@ -165,15 +165,15 @@ describe('hardenClassifier', () => {
     expect(a.acc).toBeGreaterThan(0.9);
   });
 
-  it('IBP certified training raises the IBP-verified fraction at ε = 0.1', async () => {
-    const verified = async (certified: boolean) => {
+  it('IBP certified training raises the IBP-verified fraction at ε = 0.1, on ONNX Runtime (auto) and on tfjs alike', async () => {
+    const verified = async (mode: 'plain' | 'ibp-auto' | 'ibp-tfjs') => {
       const model = linearModel(11, 16);
       const r = await hardenClassifier({ layersModel: model }, train, validation, {
         epochs: 10,
         batchSize: 50,
         learningRate: 0.02,
         seed: 1,
-        ...(certified ? { certified: { method: 'ibp' as const, epsilon: 0.1, kappaEnd: 0.5 } } : { engine: 'tfjs' as const }),
+        ...(mode === 'plain' ? { engine: 'tfjs' as const } : { certified: { method: 'ibp' as const, epsilon: 0.1, kappaEnd: 0.5 }, engine: mode === 'ibp-tfjs' ? ('tfjs' as const) : ('auto' as const) }),
         select: 'last',
         evaluation: { robustSamples: 0 },
       });
@@ -184,14 +184,21 @@ describe('hardenClassifier', () => {
         const worst = tf.min(tf.add(m, tf.mul(k, 1e9)), 1);
         return tf.mean(tf.cast(tf.greater(worst, 0), 'float32')).dataSync()[0];
       });
+      const kind = r.engine.kind;
       await r.engine.release();
       model.dispose();
-      return fraction;
+      return { fraction, kind };
     };
-    const plain = await verified(false);
-    const ibp = await verified(true);
-    console.log('IBP-verified fraction', { plain, ibp });
-    expect(ibp).toBeGreaterThan(plain + 0.2);
+    const plain = await verified('plain');
+    const ibpOrt = await verified('ibp-auto');
+    const ibpTfjs = await verified('ibp-tfjs');
+    console.log('IBP-verified fraction', { plain, ibpOrt, ibpTfjs });
+    expect(ibpOrt.kind).toBe('ort');
+    expect(ibpTfjs.kind).toBe('tfjs');
+    expect(ibpOrt.fraction).toBeGreaterThan(plain.fraction + 0.2);
+    expect(ibpTfjs.fraction).toBeGreaterThan(plain.fraction + 0.2);
+    // Same objective on both engines (the tfjs bound adds a 1e-5 float32 safety margin): nearly the same model.
+    expect(Math.abs(ibpOrt.fraction - ibpTfjs.fraction)).toBeLessThanOrEqual(0.03);
   });
 
   it('the ONNX Runtime and tfjs engines give the same weight gradients and input gradients', async () => {

@@ -33,6 +33,8 @@ import type { TrainingAttack, TrainingNorm } from './adversarial/define.js';
 import { detectCatastrophicOverfitting, type OverfittingProbe } from './adversarial/overfitting.js';
 import { tradesObjective } from './adversarial/trades.js';
 import { certifiedObjective } from './certified/objective.js';
+import { createOrtIbpObjective, type OrtIbpObjective } from './certified/ort-ibp.js';
+import { exportToOnnx } from '../engine/export-onnx.js';
 import { createAugmentation } from './augment/builtin.js';
 import type { Augmentation } from './augment/define.js';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
@@ -100,9 +102,9 @@ export function parseHardenOptions(input: HardenOptionsInput): HardenOptions {
   return parsed.data;
 }
 
-/** Whether the objective needs tfjs autodiff (no ONNX Runtime loss head for it). */
+/** Whether the objective needs tfjs autodiff (no ONNX Runtime loss head for it; IBP has one, `certified/ort-ibp.ts`). */
 export function needsTfjsEngine(o: HardenOptions): boolean {
-  return o.labelSmoothing > 0 || o.adversarial.method === 'trades' || o.certified !== undefined;
+  return o.labelSmoothing > 0 || o.adversarial.method === 'trades' || o.certified?.method === 'crown-ibp';
 }
 
 /** Layers whose training-mode behaviour differs from inference (ONNX Runtime runs the inference graph). */
@@ -110,18 +112,30 @@ function hasTrainingModeLayers(model: LayersModel | undefined): boolean {
   return (model?.layers ?? []).some((l) => ['Dropout', 'BatchNormalization'].includes(l.getClassName()));
 }
 
-async function chooseEngine(source: HardenModelSource, o: HardenOptions): Promise<TrainingEngine> {
+interface ChosenEngine {
+  engine: TrainingEngine;
+  /** IBP certified training on ONNX Runtime, when the engine is ORT and the objective is IBP. */
+  ibp?: OrtIbpObjective;
+}
+
+async function chooseEngine(source: HardenModelSource, o: HardenOptions): Promise<ChosenEngine> {
   const wantTfjs = o.engine === 'tfjs' || (o.engine === 'auto' && (needsTfjsEngine(o) || hasTrainingModeLayers(source.layersModel)));
+  const tfjsOnly = 'This objective (label smoothing, TRADES, CROWN-IBP, or a model with dropout/batch norm) needs the tfjs engine, which trains TF.js models only; ONNX models fine-tune on ONNX Runtime with pgd, fgsm-rs, fgsm, ensemble, ibp or plain training.';
   if (wantTfjs) {
-    if (!source.layersModel) throw new RampartError('BAD_OPTION', 'This objective (label smoothing, TRADES or certified training) needs the tfjs engine, which trains TF.js models only; ONNX models fine-tune on ONNX Runtime with pgd, fgsm-rs, fgsm, ensemble or plain training.');
-    return createTfjsEngine(source.layersModel);
+    if (!source.layersModel) throw new RampartError('BAD_OPTION', tfjsOnly);
+    return { engine: createTfjsEngine(source.layersModel) };
   }
-  if (o.engine === 'ort' && needsTfjsEngine(o)) throw new RampartError('BAD_OPTION', '--engine ort cannot train label smoothing, TRADES or certified objectives; use --engine tfjs or auto.');
+  if (o.engine === 'ort' && needsTfjsEngine(o)) throw new RampartError('BAD_OPTION', '--engine ort cannot train label smoothing, TRADES or CROWN-IBP objectives; use --engine tfjs or auto.');
+  let engine: TrainingEngine | undefined;
   try {
-    return await createOrtEngine(source);
+    const onnxBytes = source.onnxBytes ?? (source.layersModel ? exportToOnnx(source.layersModel) : undefined);
+    engine = await createOrtEngine({ layersModel: source.layersModel, onnxBytes });
+    const ibp = o.certified?.method === 'ibp' ? await createOrtIbpObjective(engine, onnxBytes!) : undefined;
+    return { engine, ibp };
   } catch (e) {
+    await engine?.release();
     if (o.engine === 'ort' || !source.layersModel) throw e;
-    return createTfjsEngine(source.layersModel);
+    return { engine: createTfjsEngine(source.layersModel) };
   }
 }
 
@@ -215,7 +229,7 @@ export async function hardenClassifier(
   if (validation.count === 0) throw new RampartError('DATA_SPEC', 'The validation data is empty; give --val-data or a --val-split above 0.');
   const started = performance.now();
   const bounds = run.bounds ?? ([0, 1] as const);
-  const engine = await chooseEngine(source, o);
+  const { engine, ibp: ortIbp } = await chooseEngine(source, o);
   const size = sampleSize(engine.sampleShape);
   if (size !== sampleSize(train.sampleShape)) {
     throw new RampartError('DATA_SHAPE_MISMATCH', `The model takes samples of shape [${engine.sampleShape.join(', ')}] but the data has [${train.sampleShape.join(', ')}].`);
@@ -347,10 +361,13 @@ export async function hardenClassifier(
         let logits: Float32Array | undefined;
         if (adv.method === 'trades' || o.certified) {
           const tfjsEngine = engine as TfjsTrainingEngine;
+          const kappa = o.certified ? rampValue({ from: o.certified.kappaStart, start: o.certified.ramp.start, end: o.certified.ramp.end }, o.certified.kappaEnd, progress) : 0;
           const result =
             adv.method === 'trades'
               ? await tradesObjective(tfjsEngine, x, labels, n, { epsilon, norm, steps: adv.steps, stepFactor: adv.stepFactor, beta: adv.beta, bounds, random })
-              : certifiedObjective(tfjsEngine, x, labels, n, { method: o.certified!.method, epsilon, bounds, kappa: rampValue({ from: o.certified!.kappaStart, start: o.certified!.ramp.start, end: o.certified!.ramp.end }, o.certified!.kappaEnd, progress), progress: Math.min(1, progress / Math.max(o.certified!.ramp.end, 1e-9)) });
+              : ortIbp
+                ? await ortIbp.compute(x, labels, n, { epsilon, kappa, bounds })
+                : certifiedObjective(tfjsEngine, x, labels, n, { method: o.certified!.method, epsilon, bounds, kappa, progress: Math.min(1, progress / Math.max(o.certified!.ramp.end, 1e-9)) });
           gradients = result.gradients;
           batchLoss = result.value;
           logits = result.logits;
@@ -482,6 +499,7 @@ export async function hardenClassifier(
       stopDetail = `${stopDetail}; restored the weights of epoch ${restore?.epoch ?? 'none (initial)'}`;
     } else if (best && o.select !== 'last') restoreWeights(engine, best.weights);
     engine.commit();
+    await ortIbp?.release();
     callbacks.onStop?.(stopReason, stopDetail);
     return {
       engine,
@@ -493,6 +511,7 @@ export async function hardenClassifier(
       seconds: (performance.now() - started) / 1000,
     };
   } catch (e) {
+    await ortIbp?.release();
     await engine.release();
     throw e;
   }

@@ -1,0 +1,127 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setupBackend } from '../../engine/backend.js';
+import { tf } from '../../engine/tf.js';
+import { createRandom } from '../../engine/random.js';
+import { exportToOnnx } from '../../engine/export-onnx.js';
+import { buildIbpTrainingGraph, ibpGraphNames } from '../../certify/ibp-onnx-graph.js';
+import { certifiedMarginBounds } from '../../certify/training-bounds.js';
+import { createOrtEngine } from '../engines/ort-engine.js';
+import { createTfjsEngine } from '../engines/tfjs-engine.js';
+import { certifiedObjective } from './objective.js';
+import { createOrtIbpObjective } from './ort-ibp.js';
+
+beforeAll(async () => {
+  await setupBackend({ backend: 'cpu' });
+});
+
+function smallCnn(seed: number): tfl.Sequential {
+  let s = seed;
+  const init = () => tfl.initializers.glorotUniform({ seed: s++ });
+  const m = tfl.sequential();
+  m.add(tfl.layers.conv2d({ inputShape: [8, 8, 1], filters: 3, kernelSize: 3, activation: 'relu', kernelInitializer: init(), biasInitializer: 'glorotUniform' }));
+  m.add(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
+  m.add(tfl.layers.conv2d({ filters: 4, kernelSize: 2, strides: 1, activation: 'relu', kernelInitializer: init(), biasInitializer: 'glorotUniform' }));
+  m.add(tfl.layers.flatten());
+  m.add(tfl.layers.dense({ units: 6, activation: 'relu', kernelInitializer: init(), biasInitializer: 'glorotUniform' }));
+  m.add(tfl.layers.dense({ units: 4, kernelInitializer: init(), biasInitializer: 'glorotUniform' }));
+  return m;
+}
+
+function smallMlp(seed: number): tfl.Sequential {
+  let s = seed;
+  const init = () => tfl.initializers.glorotUniform({ seed: s++ });
+  const m = tfl.sequential();
+  m.add(tfl.layers.flatten({ inputShape: [4, 4, 1] }));
+  m.add(tfl.layers.dense({ units: 8, activation: 'relu', kernelInitializer: init(), biasInitializer: 'glorotUniform' }));
+  m.add(tfl.layers.dense({ units: 7, activation: 'relu', kernelInitializer: init(), biasInitializer: 'glorotUniform' }));
+  m.add(tfl.layers.dense({ units: 3, kernelInitializer: init(), biasInitializer: 'glorotUniform' }));
+  return m;
+}
+
+function samples(size: number, n: number, seed: number): Float32Array {
+  const r = createRandom(seed);
+  return Float32Array.from({ length: n * size }, () => r.next());
+}
+
+async function runIbpGraph(bytes: Uint8Array, x: Float32Array, labels: Int32Array, size: number, k: number, epsilon: number): Promise<Float32Array> {
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(bytes);
+  const n = labels.length;
+  const box = new Float32Array(n * (2 * size + k));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < size; j++) {
+      box[i * (2 * size + k) + j] = Math.max(0, x[i * size + j] - epsilon);
+      box[i * (2 * size + k) + size + j] = Math.min(1, x[i * size + j] + epsilon);
+    }
+    box[i * (2 * size + k) + 2 * size + labels[i]] = 1;
+  }
+  const out = await session.run({ [ibpGraphNames.box]: new ort.Tensor('float32', box, [n, 2 * size + k]) });
+  await session.release();
+  return out[ibpGraphNames.worstLogits].data as Float32Array;
+}
+
+describe('IBP as an ONNX graph (certified training on ONNX Runtime)', () => {
+  for (const [name, build, shape, k] of [['cnn', smallCnn, [8, 8, 1], 4], ['mlp', smallMlp, [4, 4, 1], 3]] as const) {
+    it(`${name}: the graph's worst-case logits are minus the tfjs IBP margin lower bounds (elided last layer)`, async () => {
+      const model = build(5);
+      const size = shape.reduce((a, b) => a * b, 1);
+      const n = 6;
+      const x = samples(size, n, 3);
+      const labels = Int32Array.from({ length: n }, (_, i) => i % k);
+      const ibp = buildIbpTrainingGraph(exportToOnnx(model));
+      expect(ibp.elided).toBe(true);
+      expect(ibp.numClasses).toBe(k);
+      for (const epsilon of [0.01, 0.1, 0.3]) {
+        const worst = await runIbpGraph(ibp.bytes, x, labels, size, k, epsilon);
+        const reference = tf.tidy(() => certifiedMarginBounds(model, tf.tensor(x, [n, ...shape]), labels, { method: 'ibp', epsilon, safety: 0 }).dataSync() as Float32Array);
+        for (let i = 0; i < n * k; i++) expect(worst[i]).toBeCloseTo(-reference[i], 4);
+        for (let i = 0; i < n; i++) expect(Math.abs(worst[i * k + labels[i]])).toBe(0);
+      }
+      // Without elision the bound is looser (every worst-case logit at least the elided one).
+      const plain = buildIbpTrainingGraph(exportToOnnx(model), { elide: false });
+      expect(plain.elided).toBe(false);
+      const loose = await runIbpGraph(plain.bytes, x, labels, size, k, 0.1);
+      const tight = await runIbpGraph(ibp.bytes, x, labels, size, k, 0.1);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < k; j++) {
+          if (j === labels[i]) continue;
+          expect(loose[i * k + j] - loose[i * k + labels[i]]).toBeGreaterThanOrEqual(tight[i * k + j] - 1e-5);
+        }
+      }
+    });
+  }
+
+  it('the objective and its weight gradients equal the tfjs IBP objective (MLP, κ 0.3 and 0, ε 0.1)', async () => {
+    const model = smallMlp(9);
+    const bytes = exportToOnnx(model);
+    const ortEngine = await createOrtEngine({ onnxBytes: bytes });
+    const tfjsEngine = createTfjsEngine(model);
+    const objective = await createOrtIbpObjective(ortEngine, bytes);
+    const n = 8;
+    const x = samples(16, n, 21);
+    const labels = Int32Array.from({ length: n }, (_, i) => (i * 2) % 3);
+    for (const kappa of [0.3, 0]) {
+      const ours = await objective.compute(x, labels, n, { epsilon: 0.1, kappa, bounds: [0, 1] });
+      const reference = certifiedObjective(tfjsEngine, x, labels, n, { method: 'ibp', epsilon: 0.1, kappa, progress: 1, bounds: [0, 1] });
+      // The tfjs objective widens every bound by its float32 safety margin (1e-5 relative); the ORT graph does not.
+      expect(Math.abs(ours.value - reference.value) / reference.value).toBeLessThan(1e-3);
+      for (const [name, g] of reference.gradients) {
+        const mine = ours.gradients.get(name);
+        expect(mine, name).toBeDefined();
+        const scale = Math.max(...g.map(Math.abs), 1e-6);
+        for (let i = 0; i < g.length; i++) expect(Math.abs(mine![i] - g[i]) / scale, `${name}[${i}]`).toBeLessThan(1e-3);
+      }
+      for (let i = 0; i < n * 3; i++) expect(ours.logits[i]).toBeCloseTo(reference.logits[i], 4);
+    }
+    await objective.release();
+    await ortEngine.release();
+  });
+
+  it('refuses a graph with an op it cannot bound, naming the op and the fallback', () => {
+    const m = tfl.sequential();
+    m.add(tfl.layers.dense({ inputShape: [4], units: 5, activation: 'softmax' }));
+    m.add(tfl.layers.dense({ units: 3 }));
+    expect(() => buildIbpTrainingGraph(exportToOnnx(m))).toThrow(/Softmax.*--engine tfjs/);
+  });
+});
