@@ -199,7 +199,7 @@ export function registerHarden(program: Command): void {
     .option('--eval-samples <n>', 'held-out samples attacked each epoch', parseInteger('--eval-samples', 0))
     .option('--eval-steps <n>', 'PGD steps of the per-epoch robust accuracy', parseInteger('--eval-steps', 1))
     .option('--eval-restarts <n>', 'PGD restarts of the per-epoch robust accuracy', parseInteger('--eval-restarts', 1))
-    .option('--select <rule>', 'checkpoint selection: robust | clean | last | weighted:W')
+    .option('--select <rule>', 'checkpoint selection: robust | clean | last | verified (certified training: IBP-verified accuracy) | weighted:W')
     .option('--patience <n>', 'robust early stopping after n epochs without improvement (0 = off)', parseInteger('--patience', 0))
     .addOption(new Option('--engine <name>', 'gradient engine').choices(['auto', 'ort', 'tfjs']))
     .option('--seed <n>', 'seed', parseInteger('--seed', 0))
@@ -222,6 +222,7 @@ export function registerHarden(program: Command): void {
               `epoch ${r.epoch}/${config.epochs}  loss ${r.loss.toFixed(4)}  train ${(r.trainAccuracy * 100).toFixed(1)}%  clean ${(r.cleanAccuracy * 100).toFixed(2)}%` +
                 (r.robustAccuracy !== undefined ? `  robust ${(r.robustAccuracy * 100).toFixed(2)}%` : '') +
                 (r.fgsmAccuracy !== undefined ? `  fgsm ${(r.fgsmAccuracy * 100).toFixed(2)}%` : '') +
+                (r.verifiedAccuracy !== undefined ? `  IBP-verified ${(r.verifiedAccuracy * 100).toFixed(2)}%` : '') +
                 `  ε ${r.epsilon.toFixed(3)}  lr ${r.learningRate.toExponential(2)}  ${r.imagesPerSecond.toFixed(0)} img/s${r.best ? '  *best' : ''}`,
             ),
           onStop: (reason, detail) => {

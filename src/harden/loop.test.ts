@@ -185,6 +185,12 @@ describe('hardenClassifier', () => {
         return tf.mean(tf.cast(tf.greater(worst, 0), 'float32')).dataSync()[0];
       });
       const kind = r.engine.kind;
+      if (mode !== 'plain') {
+        // The loop's per-epoch IBP-verified accuracy (validation data, evaluation ε = training ε) is this fraction.
+        const last = r.history[r.history.length - 1];
+        expect(last.verifiedAccuracy).toBeDefined();
+        expect(Math.abs(last.verifiedAccuracy! - fraction)).toBeLessThanOrEqual(0.01);
+      } else expect(r.history[0].verifiedAccuracy).toBeUndefined();
       await r.engine.release();
       model.dispose();
       return { fraction, kind };

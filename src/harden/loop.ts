@@ -33,7 +33,8 @@ import type { TrainingAttack, TrainingNorm } from './adversarial/define.js';
 import { detectCatastrophicOverfitting, type OverfittingProbe } from './adversarial/overfitting.js';
 import { tradesObjective } from './adversarial/trades.js';
 import { certifiedObjective } from './certified/objective.js';
-import { createOrtIbpObjective, type OrtIbpObjective } from './certified/ort-ibp.js';
+import { createOrtIbpObjective, verifiedFraction, type OrtIbpObjective } from './certified/ort-ibp.js';
+import { certifiedMarginBounds } from '../certify/training-bounds.js';
 import { exportToOnnx } from '../engine/export-onnx.js';
 import { createAugmentation } from './augment/builtin.js';
 import type { Augmentation } from './augment/define.js';
@@ -49,6 +50,8 @@ export interface EpochRecord {
   cleanAccuracy: number;
   robustAccuracy?: number;
   fgsmAccuracy?: number;
+  /** Certified training: IBP-verified accuracy on the validation data at the evaluation ε. */
+  verifiedAccuracy?: number;
   score: number;
   best: boolean;
   seconds: number;
@@ -146,6 +149,30 @@ export function smoothedCrossEntropy(logits: Tensor2D, labels: tf.Tensor1D, smoo
     const target = tf.add(tf.mul(tf.cast(tf.oneHot(labels, k), 'float32'), 1 - smoothing), smoothing / k);
     return tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(logits)), 1)) as tf.Tensor1D;
   });
+}
+
+/**
+ * IBP-verified accuracy (L∞ ball of radius ε ∩ bounds) of the engine's current weights on `data`, in chunks: the
+ * ONNX Runtime IBP graph when the engine has one, else the tfjs bound of the LayersModel (the same bound, tested).
+ */
+export async function engineIbpVerifiedAccuracy(engine: TrainingEngine, ortIbp: OrtIbpObjective | undefined, data: LoadedData, epsilon: number, bounds: readonly [number, number], chunk = 250): Promise<number | undefined> {
+  const size = sampleSize(engine.sampleShape);
+  const k = engine.numClasses;
+  let verified = 0;
+  for (let start = 0; start < data.count; start += chunk) {
+    const n = Math.min(chunk, data.count - start);
+    const x = data.x.subarray(start * size, (start + n) * size);
+    const y = data.y.subarray(start, start + n);
+    let worst: Float32Array;
+    if (ortIbp) worst = await ortIbp.worstLogits(x, y, n, { epsilon, bounds });
+    else if (engine.layersModel) {
+      engine.commit();
+      const model = engine.layersModel;
+      worst = tf.tidy(() => tf.neg(certifiedMarginBounds(model, tf.tensor(x, [n, ...engine.sampleShape]), Int32Array.from(y), { method: 'ibp', epsilon, bounds: [bounds[0], bounds[1]] })).dataSync() as Float32Array);
+    } else return undefined;
+    verified += verifiedFraction(worst, y, n, k) * n;
+  }
+  return data.count === 0 ? undefined : verified / data.count;
 }
 
 /** Accuracy of the engine on `data` (inference mode), in chunks. */
@@ -435,10 +462,11 @@ export async function hardenClassifier(
         robustAccuracy = await engineRobustAccuracy(engine, evalAttack, subsetX, subsetY, robustCount, context, o.evaluation.restarts);
         if (detectOverfitting) fgsmAccuracy = await engineRobustAccuracy(engine, fgsmProbe, subsetX, subsetY, robustCount, context);
       }
+      const verifiedAccuracy = o.certified && evalEpsilon > 0 && evalNorm === 'linf' ? await engineIbpVerifiedAccuracy(engine, ortIbp, validation, evalEpsilon, bounds) : undefined;
       // Selection only counts epochs trained at the full ε (a ramping model's robust accuracy is not comparable).
       const rampEnd = o.certified ? o.certified.ramp.end : adv.ramp?.end ?? 0;
       const eligible = step / totalSteps >= rampEnd - 1e-9 || o.select === 'clean' || o.select === 'last';
-      const score = selectionScore(o.select, cleanAccuracy, robustAccuracy, epoch);
+      const score = selectionScore(o.select, cleanAccuracy, robustAccuracy, epoch, verifiedAccuracy);
       const isBest = eligible && (!best || score > best.score);
       if (isBest) {
         best = { epoch, score, weights: snapshot(engine.weights) };
@@ -453,6 +481,7 @@ export async function hardenClassifier(
         cleanAccuracy,
         robustAccuracy,
         fgsmAccuracy,
+        verifiedAccuracy,
         score,
         best: isBest,
         seconds: (performance.now() - epochStarted) / 1000,

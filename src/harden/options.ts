@@ -69,10 +69,13 @@ export const hardenOptionsSchema = z
     augment: z.array(z.object({ id: z.string(), options: z.record(z.unknown()).optional() }).strict()).default([]),
     labelSmoothing: z.number().min(0).max(0.99).default(0),
     evaluation: evaluationSchema.default({}),
-    /** Checkpoint selection: robust | clean | last | weighted:W (W·robust + (1−W)·clean). */
+    /**
+     * Checkpoint selection: robust | clean | last | verified (certified training: IBP-verified accuracy on the
+     * validation data at the evaluation ε) | weighted:W (W·robust + (1−W)·clean).
+     */
     select: z
       .string()
-      .regex(/^(robust|clean|last|weighted:(0(\.\d+)?|1(\.0+)?))$/, 'use robust, clean, last or weighted:W with W in [0, 1]')
+      .regex(/^(robust|clean|last|verified|weighted:(0(\.\d+)?|1(\.0+)?))$/, 'use robust, clean, last, verified or weighted:W with W in [0, 1]')
       .default('robust'),
     /** Robust early stopping: stop after this many epochs without a better selection score (0 = off). */
     patience: z.number().int().min(0).default(0),
@@ -86,10 +89,11 @@ export type HardenOptions = z.output<typeof hardenOptionsSchema>;
 export type HardenOptionsInput = z.input<typeof hardenOptionsSchema>;
 
 /** Score of an epoch for checkpoint selection. */
-export function selectionScore(select: string, clean: number, robust: number | undefined, epoch: number): number {
+export function selectionScore(select: string, clean: number, robust: number | undefined, epoch: number, verified?: number): number {
   if (select === 'last') return epoch;
   if (select === 'clean') return clean;
   if (select === 'robust') return robust ?? clean;
+  if (select === 'verified') return verified ?? robust ?? clean;
   const w = Number(select.slice('weighted:'.length));
   return w * (robust ?? clean) + (1 - w) * clean;
 }

@@ -95,6 +95,8 @@ describe('schedules', () => {
     expect(selectionScore('clean', 0.9, 0.5, 3)).toBe(0.9);
     expect(selectionScore('weighted:0.5', 0.9, 0.5, 3)).toBeCloseTo(0.7, 12);
     expect(selectionScore('last', 0.9, 0.5, 3)).toBe(3);
+    expect(selectionScore('verified', 0.9, 0.5, 3, 0.4)).toBe(0.4);
+    expect(selectionScore('verified', 0.9, 0.5, 3)).toBe(0.5); // no bound computed: falls back to robust
   });
 });
 

@@ -9,7 +9,7 @@ import { certifiedMarginBounds } from '../../certify/training-bounds.js';
 import { createOrtEngine } from '../engines/ort-engine.js';
 import { createTfjsEngine } from '../engines/tfjs-engine.js';
 import { certifiedObjective } from './objective.js';
-import { createOrtIbpObjective } from './ort-ibp.js';
+import { createOrtIbpObjective, verifiedFraction } from './ort-ibp.js';
 
 beforeAll(async () => {
   await setupBackend({ backend: 'cpu' });
@@ -114,6 +114,15 @@ describe('IBP as an ONNX graph (certified training on ONNX Runtime)', () => {
       }
       for (let i = 0; i < n * 3; i++) expect(ours.logits[i]).toBeCloseTo(reference.logits[i], 4);
     }
+    // worstLogits runs the forward IBP graph on the engine's current weights: −(tfjs IBP margins), and the
+    // verified fraction counts the rows whose off-label entries are all negative.
+    const worst = await objective.worstLogits(x, labels, n, { epsilon: 0.05, bounds: [0, 1] });
+    const reference = tf.tidy(() => certifiedMarginBounds(model, tf.tensor(x, [n, 4, 4, 1]), labels, { method: 'ibp', epsilon: 0.05, safety: 0 }).dataSync() as Float32Array);
+    for (let i = 0; i < n * 3; i++) expect(worst[i]).toBeCloseTo(-reference[i], 4);
+    let expected = 0;
+    for (let i = 0; i < n; i++) if ([0, 1, 2].every((j) => j === labels[i] || reference[i * 3 + j] > 0)) expected++;
+    expect(verifiedFraction(worst, labels, n, 3)).toBeCloseTo(expected / n, 10);
+    expect(verifiedFraction(Float32Array.from([0, -1, -2, 0.5, 0, -1]), [0, 1], 2, 3)).toBe(0.5);
     await objective.release();
     await ortEngine.release();
   });

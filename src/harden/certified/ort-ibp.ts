@@ -25,7 +25,20 @@ export interface OrtIbpStep {
 export interface OrtIbpObjective {
   /** Weight gradients of the mean objective over the batch, its value, and the clean logits. */
   compute(x: Float32Array, labels: ArrayLike<number>, count: number, step: OrtIbpStep): Promise<{ gradients: Map<string, Float32Array>; value: number; logits: Float32Array }>;
+  /** IBP worst-case logits −m [count · K] (0 at the label): a sample is verified when every other entry is < 0. */
+  worstLogits(x: Float32Array, labels: ArrayLike<number>, count: number, step: Omit<OrtIbpStep, 'kappa'>): Promise<Float32Array>;
   release(): Promise<void>;
+}
+
+/** Fraction of samples whose worst-case logits (−margin lower bounds, 0 at the label) are all < 0 off the label. */
+export function verifiedFraction(worst: Float32Array, labels: ArrayLike<number>, count: number, k: number): number {
+  let verified = 0;
+  for (let i = 0; i < count; i++) {
+    let ok = true;
+    for (let j = 0; j < k && ok; j++) if (j !== labels[i] && !(worst[i * k + j] < 0)) ok = false;
+    if (ok) verified++;
+  }
+  return count === 0 ? 0 : verified / count;
 }
 
 /**
@@ -47,11 +60,48 @@ export async function createOrtIbpObjective(engine: TrainingEngine, onnxBytes: U
   const k = ibp.numClasses;
   const rowSize = 2 * perSample + k;
 
-  return {
-    async compute(x, labels, count, step) {
-      if (x.length !== count * perSample || labels.length !== count) {
-        throw new RampartError('DATA_SHAPE_MISMATCH', `IBP training: ${count} samples need ${count * perSample} values and ${count} labels (got ${x.length} and ${labels.length}).`);
+  const check = (x: Float32Array, labels: ArrayLike<number>, count: number) => {
+    if (x.length !== count * perSample || labels.length !== count) {
+      throw new RampartError('DATA_SHAPE_MISMATCH', `IBP training: ${count} samples need ${count * perSample} values and ${count} labels (got ${x.length} and ${labels.length}).`);
+    }
+  };
+  /** The graph's input rows (box corners clipped to the input bounds, then the one-hot label) and the one-hot rows. */
+  const boxes = (x: Float32Array, labels: ArrayLike<number>, count: number, epsilon: number, [low, high]: readonly [number, number]) => {
+    const box = new Float32Array(count * rowSize);
+    const oneHot = new Float32Array(count * k);
+    for (let i = 0; i < count; i++) {
+      const row = i * rowSize;
+      for (let j = 0; j < perSample; j++) {
+        const v = x[i * perSample + j];
+        box[row + j] = Math.max(low, v - epsilon);
+        box[row + perSample + j] = Math.min(high, v + epsilon);
       }
+      const label = labels[i];
+      if (!Number.isInteger(label) || label < 0 || label >= k) throw new RampartError('DATA_SHAPE_MISMATCH', `IBP training: label ${label} is outside 0..${k - 1}.`);
+      box[row + 2 * perSample + label] = 1;
+      oneHot[i * k + label] = 1;
+    }
+    return { box, oneHot };
+  };
+  const feedsFor = (box: Float32Array, oneHot: Float32Array, count: number, share: number) => {
+    const feeds: Record<string, OrtTensor> = {
+      [ibpGraphNames.box]: new ort.Tensor('float32', box, [count, rowSize]),
+      [backwardNames.oneHot]: new ort.Tensor('float32', oneHot, [count, k]),
+      [backwardNames.weight]: new ort.Tensor('float32', new Float32Array(count).fill(share), [count]),
+    };
+    for (const p of graph.parameters) feeds[p.name] = new ort.Tensor('float32', engine.weights.get(p.name)!, p.dims);
+    return feeds;
+  };
+
+  return {
+    async worstLogits(x, labels, count, step) {
+      check(x, labels, count);
+      const { box, oneHot } = boxes(x, labels, count, step.epsilon, step.bounds);
+      const out = await session.run(feedsFor(box, oneHot, count, 0), [backwardNames.logits]);
+      return out[backwardNames.logits].data as Float32Array;
+    },
+    async compute(x, labels, count, step) {
+      check(x, labels, count);
       if (step.epsilon <= 0) {
         // ε = 0 (the start of the ramp): the clean loss alone, as the tfjs objective.
         const clean = await engine.weightGradients(x, labels, new Float32Array(count).fill(1 / count), count);
@@ -59,28 +109,9 @@ export async function createOrtIbpObjective(engine: TrainingEngine, onnxBytes: U
         for (let i = 0; i < count; i++) value += clean.loss[i] / count;
         return { gradients: clean.gradients, value, logits: clean.logits };
       }
-      const [low, high] = step.bounds;
-      const box = new Float32Array(count * rowSize);
-      const oneHot = new Float32Array(count * k);
-      for (let i = 0; i < count; i++) {
-        const row = i * rowSize;
-        for (let j = 0; j < perSample; j++) {
-          const v = x[i * perSample + j];
-          box[row + j] = Math.max(low, v - step.epsilon);
-          box[row + perSample + j] = Math.min(high, v + step.epsilon);
-        }
-        const label = labels[i];
-        if (!Number.isInteger(label) || label < 0 || label >= k) throw new RampartError('DATA_SHAPE_MISMATCH', `IBP training: label ${label} is outside 0..${k - 1}.`);
-        box[row + 2 * perSample + label] = 1;
-        oneHot[i * k + label] = 1;
-      }
+      const { box, oneHot } = boxes(x, labels, count, step.epsilon, step.bounds);
       const robustShare = 1 - step.kappa;
-      const feeds: Record<string, OrtTensor> = {
-        [ibpGraphNames.box]: new ort.Tensor('float32', box, [count, rowSize]),
-        [backwardNames.oneHot]: new ort.Tensor('float32', oneHot, [count, k]),
-        [backwardNames.weight]: new ort.Tensor('float32', new Float32Array(count).fill(robustShare / count), [count]),
-      };
-      for (const p of graph.parameters) feeds[p.name] = new ort.Tensor('float32', engine.weights.get(p.name)!, p.dims);
+      const feeds = feedsFor(box, oneHot, count, robustShare / count);
       const out = await session.run(feeds, [backwardNames.loss, ...graph.parameters.map((p) => p.gradient)]);
       const robustLoss = out[backwardNames.loss].data as Float32Array;
       let value = 0;
