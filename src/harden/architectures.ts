@@ -20,8 +20,8 @@ import { RampartError } from '../errors.js';
  * mask: the k-th training-mode call keeps each unit with probability 1 − rate using seed hash(seed, k) and scales
  * kept units by 1/(1 − rate); at inference it is the identity. It serialises as a plain Keras/TF.js `Dropout`
  * (class name and config {rate, seed}), so saved models load anywhere and the ONNX exporter treats it as the
- * identity. The call counter lives in the layer instance: a resumed run restarts it (its masks then differ from an
- * uninterrupted run's, as the weights' path already depends on the checkpoint).
+ * identity. The call counter lives in the layer instance; the training loop saves it in checkpoints and restores it
+ * on resume (`callCount`), so a resumed run draws the masks the uninterrupted run would.
  */
 export class SeededDropout extends tfl.layers.Layer {
   static className = 'Dropout';
@@ -33,6 +33,14 @@ export class SeededDropout extends tfl.layers.Layer {
     if (!(args.rate >= 0 && args.rate < 1)) throw new RampartError('BAD_OPTION', `Dropout rate must be in [0, 1) (got ${args.rate}).`);
     this.rate = args.rate;
     this.seed = args.seed;
+  }
+  /** Training-mode calls so far (the next mask's index); set on resume. */
+  get callCount(): number {
+    return this.calls;
+  }
+  set callCount(value: number) {
+    if (!Number.isInteger(value) || value < 0) throw new RampartError('INTERNAL', `SeededDropout: call count must be a non-negative integer (got ${value}).`);
+    this.calls = value;
   }
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape | tfl.Shape[] {
     return inputShape;

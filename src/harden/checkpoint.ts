@@ -21,6 +21,8 @@ export interface Checkpoint {
   best?: { epoch: number; score: number; weights: Record<string, Float32Array> };
   lastGood?: { epoch: number; weights: Record<string, Float32Array> };
   sinceBest: number;
+  /** Training-mode call counts of the model's seeded dropout layers in layer order (their masks' next index). */
+  dropoutCalls?: number[];
   /** Fingerprint of the options that must match on resume. */
   optionsKey: string;
 }

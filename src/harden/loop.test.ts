@@ -19,6 +19,7 @@ import { createPgdTrainingAttack } from './adversarial/pgd.js';
 import { createOrtEngine, exportFineTunedOnnx } from './engines/ort-engine.js';
 import { createTfjsEngine } from './engines/tfjs-engine.js';
 import { certifiedMarginBounds } from '../certify/training-bounds.js';
+import { buildArchitecture, SeededDropout } from './architectures.js';
 import { expectNoLeaks } from '../../test/helpers/leaks.js';
 
 const F = 20;
@@ -163,6 +164,31 @@ describe('hardenClassifier', () => {
     const b = await run();
     expect(a.w).toEqual(b.w);
     expect(a.acc).toBeGreaterThan(0.9);
+  });
+
+  it('a resumed run with seeded dropout draws the masks of the uninterrupted run (call counters in the checkpoint)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rampart-resume-dropout-'));
+    const options = { epochs: 3, batchSize: 50, learningRate: 0.01, seed: 6, evaluation: { robustSamples: 0 }, select: 'last' };
+    const net = () => buildArchitecture('mlp', [F], 2, 3, { hidden: [12], dropout: 0.4 });
+    try {
+      const full = net();
+      const straight = await hardenClassifier({ layersModel: full }, train, validation, options);
+      expect(straight.engine.kind).toBe('tfjs');
+      const reference = [...straight.engine.weights.values()].map((w) => Float32Array.from(w));
+      await straight.engine.release();
+      const partial = net();
+      await (await hardenClassifier({ layersModel: partial }, train, validation, options, {}, { checkpointDir: dir, stopAfterEpochs: 1 })).engine.release();
+      const saved = JSON.parse(fs.readFileSync(path.join(dir, 'checkpoint.json'), 'utf8')).dropoutCalls as number[];
+      const dropout = partial.layers.find((l) => l instanceof SeededDropout) as SeededDropout;
+      expect(saved).toEqual([dropout.callCount]);
+      expect(dropout.callCount).toBeGreaterThanOrEqual(Math.ceil(train.count / 50));
+      const resumed = await hardenClassifier({ layersModel: net() }, train, validation, options, {}, { checkpointDir: dir, resume: true });
+      const weights = [...resumed.engine.weights.values()];
+      reference.forEach((w, i) => expect([...weights[i]]).toEqual([...w]));
+      await resumed.engine.release();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('IBP certified training raises the IBP-verified fraction at ε = 0.1, on ONNX Runtime (auto) and on tfjs alike', async () => {

@@ -36,6 +36,7 @@ import { certifiedObjective } from './certified/objective.js';
 import { createOrtIbpObjective, verifiedFraction, type OrtIbpObjective } from './certified/ort-ibp.js';
 import { certifiedMarginBounds } from '../certify/training-bounds.js';
 import { exportToOnnx } from '../engine/export-onnx.js';
+import { SeededDropout } from './architectures.js';
 import { createAugmentation } from './augment/builtin.js';
 import type { Augmentation } from './augment/define.js';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
@@ -108,6 +109,11 @@ export function parseHardenOptions(input: HardenOptionsInput): HardenOptions {
 /** Whether the objective needs tfjs autodiff (no ONNX Runtime loss head for it; IBP has one, `certified/ort-ibp.ts`). */
 export function needsTfjsEngine(o: HardenOptions): boolean {
   return o.labelSmoothing > 0 || o.adversarial.method === 'trades' || o.certified?.method === 'crown-ibp';
+}
+
+/** The model's seeded dropout layers (their call counters go into checkpoints). */
+function seededDropouts(model: LayersModel | undefined): SeededDropout[] {
+  return (model?.layers ?? []).filter((l): l is SeededDropout => l instanceof SeededDropout);
 }
 
 /** Layers whose training-mode behaviour differs from inference (ONNX Runtime runs the inference graph). */
@@ -303,6 +309,7 @@ export async function hardenClassifier(
     ({ epoch, step, history, sinceBest } = c);
     best = c.best && { ...c.best, weights: renamed(c.best.weights, names) };
     lastGood = c.lastGood && { ...c.lastGood, weights: renamed(c.lastGood.weights, names) };
+    seededDropouts(source.layersModel).forEach((layer, i) => (layer.callCount = c.dropoutCalls?.[i] ?? 0));
   }
   const probes: OverfittingProbe[] = history.filter((h) => h.fgsmAccuracy !== undefined).map((h) => ({ pgd: h.robustAccuracy!, fgsm: h.fgsmAccuracy! }));
   let stopReason: StopReason = 'completed';
@@ -512,6 +519,7 @@ export async function hardenClassifier(
           best,
           lastGood,
           sinceBest,
+          dropoutCalls: seededDropouts(source.layersModel).map((l) => l.callCount),
           optionsKey: optionsKey(o),
         });
         callbacks.onCheckpoint?.(checkpointFile, epoch);
