@@ -5,6 +5,7 @@ import { BackwardRegistry } from './registry.js';
 import * as elementwise from './rules/elementwise.js';
 import * as nn from './rules/nn.js';
 import * as shape from './rules/shape.js';
+import { convPoolPlanesRule } from './rules/conv-pool.js';
 
 export const builtinBackwardRules = new BackwardRegistry().register(
   // element-wise
@@ -42,6 +43,7 @@ export const builtinBackwardRules = new BackwardRegistry().register(
   nn.logSoftmaxRule,
   nn.reduceMeanRule,
   nn.reduceSumRule,
+  convPoolPlanesRule,
   // shapes and data movement
   shape.flattenRule,
   shape.reshapeRule,

@@ -35,7 +35,8 @@ import { probeShapes, type ProbeResult, type ValueFacts } from './shapes.js';
 import { BackwardUnsupported, type BackwardContext, type BackwardRegistry } from './registry.js';
 import { builtinBackwardRules } from './builtin.js';
 import { emitLossHead } from './loss-heads.js';
-import { rewriteForBackward } from './rewrite.js';
+import { cropConvToPool, fuseConvMaxPoolPlanes, rewriteForBackward } from './rewrite.js';
+import { CONV_POOL_PLANES, expandConvPoolPlanes, type ConvPoolMode } from './rules/conv-pool.js';
 
 export const backwardNames = {
   oneHot: 'rampart_onehot',
@@ -60,6 +61,11 @@ export interface BackwardGraphOptions {
   probe?: ProbeResult;
   /** Apply the exact forward rewrites of `rewrite.ts` (default true). */
   rewrite?: boolean;
+  /** Fuse a first-layer Conv → MaxPool whose input needs no gradient into the pool-plane form of
+   * `rules/conv-pool.ts` (default true; equal up to float summation order). */
+  fuseConvPool?: boolean | ConvPoolMode;
+  /** Crop a Conv's input to the rows/columns a following floor-mode MaxPool reads (default true; bit-identical). */
+  cropConvToPool?: boolean;
 }
 
 export interface TrainableParameter {
@@ -220,7 +226,8 @@ export function buildBackwardGraph(source: Uint8Array | { bytes: Uint8Array; gra
   } else if (probe.batches[0] === probe.batches[1]) {
     fixedBatch = probe.batches[0];
   }
-  const facts = probe.facts;
+  // A copy: the forward rewrites add and re-shape values, and a probe may be reused for other graphs.
+  const facts = new Map(probe.facts);
   const factsOf = (name: string): ValueFacts => {
     const f = facts.get(name);
     if (!f) throw new RampartError('INTERNAL', `buildBackwardGraph: no probed facts for value "${name}".`);
@@ -249,6 +256,19 @@ export function buildBackwardGraph(source: Uint8Array | { bytes: Uint8Array; gra
   for (const node of nodes) for (const name of [...node.inputs, ...node.outputs]) taken.add(name);
   if (options.rewrite ?? true) {
     rewriteForBackward({ nodes, raw: rawNodes, facts, outputs: new Set(graph.outputs.map((o) => o.name)), taken });
+  }
+  // Fuse first (a crop can make a fusable block unfusable), crop, then fuse blocks the crop made fusable.
+  const fuse = () => {
+    if (options.fuseConvPool === false) return;
+    const gradientSources = new Set<string>(wantInput ? [input.name] : []);
+    for (const [name, tensor] of graph.initializers) if (tensor.data instanceof Float32Array || tensor.data instanceof Float64Array) gradientSources.add(name);
+    const mode = options.fuseConvPool === 'argmax' ? 'argmax' : 'compare';
+    fuseConvMaxPoolPlanes({ nodes, raw: rawNodes, facts, outputs: new Set(graph.outputs.map((o) => o.name)), taken, gradientSources, mode });
+  };
+  fuse();
+  if (options.cropConvToPool ?? true) {
+    const cropped = cropConvToPool({ nodes, raw: rawNodes, facts, outputs: new Set(graph.outputs.map((o) => o.name)), taken, initializers: rawGraph.initializer as Raw[], opset: graph.opset });
+    if (cropped > 0) fuse();
   }
 
   // ---- constants and trainable weights -----------------------------------------------------------------
@@ -321,7 +341,12 @@ export function buildBackwardGraph(source: Uint8Array | { bytes: Uint8Array; gra
   const opset = Math.max(graph.opset, 17);
   const e = new GraphEmitter(opset, taken);
   const reasons: string[] = [];
-  const forward: NodeObject[] = rawNodes.map((rawNode, k) => normaliseForward(rawNode, nodes[k], graph.opset, e, reasons));
+  // One group of forward nodes per source node (a fused conv-pool block expands into several).
+  const forward: NodeObject[][] = rawNodes.map((rawNode, k) =>
+    nodes[k].opType === CONV_POOL_PLANES
+      ? expandConvPoolPlanes(nodes[k], e, factsOf(nodes[k].inputs[0]).dims, factsOf(nodes[k].inputs[1]).dims)
+      : [normaliseForward(rawNode, nodes[k], graph.opset, e, reasons)],
+  );
   const forwardIndex = new Map<OnnxNode, number>(nodes.map((node, k) => [node, k]));
 
   const outRank = outFacts.dims.length;
@@ -365,7 +390,7 @@ export function buildBackwardGraph(source: Uint8Array | { bytes: Uint8Array; gra
       host: (name) => facts.get(name)?.host,
       constant: (name) => constants.get(name),
       forwardOutput: (i) => {
-        const target = forward[forwardIndex.get(node)!];
+        const target = forward[forwardIndex.get(node)!][0];
         while (target.output.length <= i) target.output.push('');
         if (!target.output[i]) target.output[i] = e.fresh(`${node.opType}_out${i}`);
         return target.output[i];
@@ -416,7 +441,7 @@ export function buildBackwardGraph(source: Uint8Array | { bytes: Uint8Array; gra
     ],
     graph: {
       name: 'rampart_backward',
-      node: [...forward, ...e.nodes],
+      node: [...forward.flat(), ...e.nodes],
       initializer: [...(rawGraph.initializer as Raw[]).filter((t) => !trainableSet.has(t.name)), ...e.initializers],
       input: [
         rawInput && fixedBatch !== undefined ? rawInput : tensorInfo(input.name, [batchDim, ...fixed(sampleDims)]),
@@ -445,7 +470,7 @@ export function buildBackwardGraph(source: Uint8Array | { bytes: Uint8Array; gra
     needsTargets: targeted,
     inputGradient: wantInput ? backwardNames.inputGradient : undefined,
     parameters,
-    opTypes: [...new Set(onPath.map((n) => n.opType))].sort(),
+    opTypes: [...new Set(onPath.flatMap((n) => (n.opType === CONV_POOL_PLANES ? ['Conv', 'MaxPool'] : [n.opType])))].sort(),
   };
 }
 

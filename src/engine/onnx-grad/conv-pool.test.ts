@@ -1,0 +1,169 @@
+/**
+ * The training-graph forward rewrites of issue #3 against the plain forms they replace (`rewrite.ts`,
+ * `rules/conv-pool.ts`):
+ * - the pool-plane Conv → MaxPool block (`fuseConvPool`, both first-maximum modes) gives the same logits and weight
+ *   gradients as Conv + MaxPool with the tiling max-pool gradient (within 1e-5 relative), on tie-heavy inputs
+ *   (exact zeros, constant regions, values from {0, ½, 1}) and random ones; 1 and 3 input channels, 3×3 and 5×5
+ *   kernels, 2×2 and 3×3 pools, with and without bias; the two modes are bit-equal to each other; it is applied
+ *   only where the input needs no gradient and the geometry fits;
+ * - cropping a Conv's input to the rows a floor-mode MaxPool reads (`cropConvToPool`) leaves logits and input
+ *   gradients bit-identical and weight gradients equal within 1e-5.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { setupBackend } from '../backend.js';
+import { createRandom } from '../random.js';
+import { encodeOnnxModel, type OnnxNodeSpec, type OnnxTensorSpec } from '../onnx/build.js';
+import { createOrtGradientSession, type OrtGradientResult } from '../ort-gradient.js';
+import { buildBackwardGraph, type BackwardGraph, type BackwardGraphOptions } from './generate.js';
+
+const N = 5;
+const CLASSES = 4;
+const random = createRandom(2026);
+
+beforeAll(async () => {
+  await setupBackend();
+});
+
+const tensor = (name: string, dims: number[], scale = 1): OnnxTensorSpec => ({
+  name,
+  dims,
+  data: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => (random.next() - 0.5) * scale),
+});
+const n = (opType: string, inputs: string[], output: string, attributes: OnnxNodeSpec['attributes'] = {}): OnnxNodeSpec => ({ opType, inputs, outputs: [output], attributes });
+
+interface Block {
+  channels: number;
+  size: number;
+  kernel: number;
+  pool: number;
+  bias: boolean;
+  conv?: OnnxNodeSpec['attributes'];
+}
+
+/** x [n, C, S, S] → Conv k×k (+ bias) → Relu → MaxPool p×p/p → Flatten → MatMul → logits. */
+function blockModel(b: Block): Uint8Array {
+  const stride = (b.conv?.strides as number[] | undefined)?.[0] ?? 1;
+  const pads = (b.conv?.pads as number[] | undefined) ?? [0, 0, 0, 0];
+  const convOut = Math.floor((b.size + pads[0] + pads[2] - b.kernel) / stride) + 1;
+  const pooled = Math.floor(convOut / b.pool);
+  const features = 3 * pooled * pooled;
+  return encodeOnnxModel({
+    inputs: [{ name: 'x', dims: ['n', b.channels, b.size, b.size] }],
+    outputs: [{ name: 'logits', dims: ['n', CLASSES] }],
+    initializers: [tensor('cw', [3, b.channels, b.kernel, b.kernel]), ...(b.bias ? [tensor('cb', [3])] : []), tensor('hw', [features, CLASSES])],
+    nodes: [
+      n('Conv', b.bias ? ['x', 'cw', 'cb'] : ['x', 'cw'], 'c', b.conv ?? {}),
+      n('Relu', ['c'], 'r'),
+      n('MaxPool', ['r'], 'p', { kernel_shape: [b.pool, b.pool], strides: [b.pool, b.pool] }),
+      n('Flatten', ['p'], 'f', { axis: 1 }),
+      n('MatMul', ['f', 'hw'], 'logits'),
+    ],
+  });
+}
+
+type Fill = (sample: number, i: number) => number;
+const fills: Record<string, Fill> = {
+  'zeros and ones (MNIST-like)': () => (random.next() < 0.6 ? 0 : random.next() < 0.5 ? 1 : random.next()),
+  'constant regions': (s, i) => (i % 37 < 20 ? 0.5 : (s % 3) / 2),
+  '{0, ½, 1}': () => Math.floor(random.next() * 3) / 2,
+  random: () => random.next(),
+};
+
+async function run(graph: BackwardGraph, x: Float32Array): Promise<OrtGradientResult> {
+  const session = await createOrtGradientSession(graph);
+  try {
+    const oneHot = new Float32Array(N * CLASSES);
+    for (let i = 0; i < N; i++) oneHot[i * CLASSES + (i % CLASSES)] = 1;
+    return await session.run(x, N, oneHot, new Float32Array(N).fill(1 / N));
+  } finally {
+    await session.release();
+  }
+}
+
+function maxRelative(a: Float32Array, b: Float32Array): number {
+  let diff = 0;
+  let scale = 1e-12;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
+
+const text = (graph: BackwardGraph) => new TextDecoder('latin1').decode(graph.bytes);
+const training = (extra: Partial<BackwardGraphOptions>): BackwardGraphOptions => ({ loss: 'cross-entropy', inputGradient: false, trainable: 'all', ...extra });
+
+describe('pool-plane Conv → MaxPool block (fuseConvPool)', () => {
+  const blocks: [string, Block][] = [
+    ['1 channel, 3×3, 2×2 pool, 14×14 (the reference CNN first layer, smaller)', { channels: 1, size: 14, kernel: 3, pool: 2, bias: true }],
+    ['3 channels, 5×5, 2×2 pool, 16×16', { channels: 3, size: 16, kernel: 5, pool: 2, bias: true }],
+    ['2 channels, 3×3, 3×3 pool, 12×12, no bias', { channels: 2, size: 12, kernel: 3, pool: 3, bias: false }],
+  ];
+  for (const [name, block] of blocks) {
+    for (const [fillName, fill] of Object.entries(fills)) {
+      it(`${name}, ${fillName}: same logits and weight gradients as Conv + MaxPool; both modes bit-equal`, async () => {
+        const bytes = blockModel(block);
+        const plain = buildBackwardGraph(bytes, training({ fuseConvPool: false }));
+        const compare = buildBackwardGraph(bytes, training({ fuseConvPool: 'compare' }));
+        const argmax = buildBackwardGraph(bytes, training({ fuseConvPool: 'argmax' }));
+        expect(text(plain).includes('rampart_plane_input')).toBe(false);
+        expect(text(compare).includes('rampart_plane_input')).toBe(true);
+        expect(text(argmax).includes('rampart_plane_input')).toBe(true);
+        expect(compare.parameters.map((p) => p.name)).toEqual(plain.parameters.map((p) => p.name));
+        const size = block.channels * block.size * block.size;
+        const x = Float32Array.from({ length: N * size }, (_, i) => fill(Math.floor(i / size), i % size));
+        const [reference, viaCompare, viaArgmax] = [await run(plain, x), await run(compare, x), await run(argmax, x)];
+        expect(maxRelative(viaCompare.logits, reference.logits)).toBeLessThan(1e-5);
+        for (const [weight, g] of reference.parameterGradients) {
+          expect(maxRelative(viaCompare.parameterGradients.get(weight)!, g), weight).toBeLessThan(1e-5);
+          expect(Array.from(viaArgmax.parameterGradients.get(weight)!), weight).toEqual(Array.from(viaCompare.parameterGradients.get(weight)!));
+        }
+      });
+    }
+  }
+
+  it('is not applied where the input needs a gradient or the geometry does not fit', () => {
+    const reference = blockModel({ channels: 1, size: 14, kernel: 3, pool: 2, bias: true });
+    expect(text(buildBackwardGraph(reference, { loss: 'cross-entropy', trainable: 'all' })).includes('rampart_plane_input')).toBe(false);
+    expect(text(buildBackwardGraph(reference, { loss: 'cross-entropy' })).includes('rampart_plane_input')).toBe(false);
+    // Odd size (S2D needs divisible planes), stride 2, more than 4 input channels.
+    for (const block of [
+      { channels: 1, size: 15, kernel: 2, pool: 2, bias: true },
+      { channels: 1, size: 14, kernel: 3, pool: 2, bias: true, conv: { strides: [2, 2] } },
+      { channels: 5, size: 14, kernel: 3, pool: 2, bias: true },
+    ]) {
+      expect(text(buildBackwardGraph(blockModel(block), training({}))).includes('rampart_plane_input'), JSON.stringify(block)).toBe(false);
+    }
+  });
+});
+
+describe('Conv input cropped to what a floor-mode MaxPool reads (cropConvToPool)', () => {
+  // 13×13 → conv 3×3 → 11×11 → pool 2×2 reads 10×10: the conv input is cropped to 12×12.
+  const cases: [string, Block][] = [
+    ['3×3 conv, 2×2 pool (11×11 → 5×5)', { channels: 4, size: 13, kernel: 3, pool: 2, bias: true }],
+    ['3×3 conv with pads [1, 1, 0, 0], 3×3 pool (13×13 → 4×4)', { channels: 6, size: 14, kernel: 3, pool: 3, bias: true, conv: { pads: [1, 1, 0, 0] } }],
+    ['2×2 conv stride 2, 2×2 pool (7×7 → 3×3)', { channels: 5, size: 15, kernel: 2, pool: 2, bias: false, conv: { strides: [2, 2] } }],
+  ];
+  for (const [name, block] of cases) {
+    it(`${name}: bit-identical logits and input gradient, weight gradients within 1e-5`, async () => {
+      const bytes = blockModel(block);
+      const size = block.channels * block.size * block.size;
+      const x = Float32Array.from({ length: N * size }, (_, i) => fills['zeros and ones (MNIST-like)'](0, i));
+      for (const options of [{ loss: 'cross-entropy' as const }, { loss: 'cross-entropy' as const, trainable: 'all' as const }]) {
+        const plain = buildBackwardGraph(bytes, { ...options, cropConvToPool: false });
+        const cropped = buildBackwardGraph(bytes, { ...options, cropConvToPool: true });
+        expect(text(plain).includes('rampart_pool_crop')).toBe(false);
+        expect(text(cropped).includes('rampart_pool_crop')).toBe(true);
+        const [a, b] = [await run(plain, x), await run(cropped, x)];
+        expect(Array.from(b.logits)).toEqual(Array.from(a.logits));
+        expect(Array.from(b.inputGradient!)).toEqual(Array.from(a.inputGradient!));
+        for (const [weight, g] of a.parameterGradients) expect(maxRelative(b.parameterGradients.get(weight)!, g), weight).toBeLessThan(1e-5);
+      }
+    });
+  }
+
+  it('leaves convs alone whose whole output is pooled', () => {
+    const bytes = blockModel({ channels: 2, size: 12, kernel: 3, pool: 2, bias: true });
+    expect(text(buildBackwardGraph(bytes, { loss: 'cross-entropy' })).includes('rampart_pool_crop')).toBe(false);
+  });
+});

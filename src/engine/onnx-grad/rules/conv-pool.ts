@@ -1,0 +1,202 @@
+/**
+ * A first-layer Conv → MaxPool block computed in "pool-plane" layout, for training graphs (the input needs no
+ * gradient). `rewrite.ts` (`fuseConvMaxPoolPlanes`) replaces the pair by one {@link CONV_POOL_PLANES} node; this
+ * file expands it into plain ONNX ops for the forward graph and holds its backward rule.
+ *
+ * Forward: with p×p tiling pools over a stride-1 k×k convolution, the conv output cell (p·a + dr, p·b + dc) of
+ * pool window (a, b) reads the input at (p·a + dr + i, p·b + dc + j). SpaceToDepth(x, p) lays the input out as p²
+ * planes S[(u0·p + v0)·C + c, a', b'] = x[c, p·a' + u0, p·b' + v0], so that cell is one K'×K' convolution of S
+ * (K' = ⌈(k + p − 1)/p⌉) whose p²·O output channels (plane d = dr·p + dc, then o) are exactly the p² cells of
+ * every window: the conv runs with a filter Wc [p²·O, p²·C, K', K'] gathered from W (each W entry placed once per
+ * plane, zeros elsewhere). The pool is then ReduceMax over the p² planes, and the conv bias is added after the pool
+ * (max(y + b) = max(y) + b: rounding is monotone). Compared with Conv + MaxPool + the backward SpaceToDepth of the
+ * 26×26×32 activation that the tiling max-pool gradient needs, this skips one full pass over the largest tensor
+ * and replaces MaxPool by a cheap ReduceMax (ONNX Runtime's reduction over a leading axis is vectorised).
+ *
+ * Backward: ArgMax over the planes (`select_last_index` 0: the first maximum in row-major window order, PyTorch's
+ * rule, as the tiling MaxPool rule), a one-hot routing of the pooled gradient to its plane, and the weight
+ * gradient of the plane conv as per-sample GEMMs of the routed gradient [N, p²·O, H'·W'] with S's K'×K' window
+ * columns, summed over the batch and folded back onto W by a constant Gather + sum over the p² planes. The bias
+ * gradient is a sum of the pooled gradient (a quarter of the elements for 2×2 pools).
+ *
+ * Values are the same as Conv + MaxPool up to float summation order inside the convolution (≤ 1e-6 relative in
+ * the equality tests); a window whose cells tie exactly in one order may break the tie differently after
+ * re-association, which only matters when the tied cells read different inputs.
+ */
+import { defineBackwardRule, type BackwardContext } from '../registry.js';
+import type { GraphEmitter, NodeObject } from '../emitter.js';
+import type { OnnxNode } from '../../onnx/graph.js';
+import { OnnxAttributeType, OnnxDataType } from '../../onnx/proto.js';
+
+/** Op type of the fused node (never reaches ONNX Runtime: the forward emission expands it). */
+export const CONV_POOL_PLANES = 'RampartConvMaxPoolPlanes';
+
+/** Geometry of a fused block, from the conv weights' dims and the pool size. */
+export interface ConvPoolGeometry {
+  /** Output channels, input channels, kernel height and width. */
+  o: number;
+  c: number;
+  k: [number, number];
+  /** Pool size (stride = kernel). */
+  p: number;
+  /** Plane-conv kernel ⌈(k + p − 1)/p⌉ per axis. */
+  planeKernel: [number, number];
+  /** Pooled output size. */
+  out: [number, number];
+}
+
+/** The geometry when the block can run in plane layout, else undefined (x [N, C, H, W], w [O, C, kh, kw]). */
+export function convPoolGeometry(xDims: number[], wDims: number[], p: number): ConvPoolGeometry | undefined {
+  if (xDims.length !== 4 || wDims.length !== 4 || p < 2) return undefined;
+  const [, c, h, w] = xDims;
+  const [o, wc, kh, kw] = wDims;
+  if (wc !== c || h % p !== 0 || w % p !== 0) return undefined;
+  const planeKernel: [number, number] = [Math.ceil((kh + p - 1) / p), Math.ceil((kw + p - 1) / p)];
+  const out: [number, number] = [Math.floor((h - kh + 1) / p), Math.floor((w - kw + 1) / p)];
+  // The plane conv over the (H/p)×(W/p) planes must produce exactly the pooled grid.
+  if (out[0] < 1 || out[1] < 1 || h / p - planeKernel[0] + 1 !== out[0] || w / p - planeKernel[1] + 1 !== out[1]) return undefined;
+  return { o, c, k: [kh, kw], p, planeKernel, out };
+}
+
+/**
+ * Index tables between W [O, C, kh, kw] (flat) and the plane filter Wc [p²·O, p²·C, K'h, K'w] (flat):
+ * `forward[j]` is the W index Wc[j] takes (or O·C·kh·kw, a zero slot); `backward[d·|W| + i]` is where plane d
+ * placed W[i].
+ */
+export function planeFilterTables(g: ConvPoolGeometry): { forward: number[]; backward: number[] } {
+  const { o: outC, c: inC, k, p, planeKernel: kp } = g;
+  const size = outC * inC * k[0] * k[1];
+  const forward = new Array<number>(p * p * outC * p * p * inC * kp[0] * kp[1]).fill(size);
+  const backward = new Array<number>(p * p * size).fill(0);
+  for (let dr = 0; dr < p; dr++) {
+    for (let dc = 0; dc < p; dc++) {
+      const d = dr * p + dc;
+      for (let o = 0; o < outC; o++) {
+        for (let c = 0; c < inC; c++) {
+          for (let i = 0; i < k[0]; i++) {
+            for (let j = 0; j < k[1]; j++) {
+              const [u1, u0] = [Math.floor((i + dr) / p), (i + dr) % p];
+              const [v1, v0] = [Math.floor((j + dc) / p), (j + dc) % p];
+              const planeChannel = (u0 * p + v0) * inC + c;
+              const at = (((d * outC + o) * p * p * inC + planeChannel) * kp[0] + u1) * kp[1] + v1;
+              const from = ((o * inC + c) * k[0] + i) * k[1] + j;
+              forward[at] = from;
+              backward[d * size + from] = at;
+            }
+          }
+        }
+      }
+    }
+  }
+  return { forward, backward };
+}
+
+/** How the fused block finds each window's first maximum in the backward pass. */
+export type ConvPoolMode = 'argmax' | 'compare';
+
+/**
+ * The fused node. Outputs: the pooled output (with bias), then the forward intermediates the backward rule reads:
+ * the planes input S, and in `'argmax'` mode the plane-conv output [N, p²·O, H', W'], in `'compare'` mode the p²
+ * per-plane conv outputs [N, O, H', W'] and the pooled maximum before the bias.
+ */
+export function convPoolNode(name: string, inputs: string[], output: string, fresh: (base: string) => string, p: number, mode: ConvPoolMode): OnnxNode {
+  const intermediates =
+    mode === 'argmax'
+      ? [fresh(`${output}/rampart_planes`)]
+      : [...Array.from({ length: p * p }, (_, d) => fresh(`${output}/rampart_plane_${d}`)), fresh(`${output}/rampart_plane_max`)];
+  return {
+    name,
+    opType: CONV_POOL_PLANES,
+    domain: '',
+    inputs,
+    outputs: [output, fresh(`${output}/rampart_plane_input`), ...intermediates],
+    attributes: new Map<string, number>([
+      ['pool', p],
+      ['compare', mode === 'compare' ? 1 : 0],
+    ]),
+  };
+}
+
+/** Forward expansion of a fused node into plain ONNX ops (appended to `e.nodes`, then returned and removed). */
+export function expandConvPoolPlanes(node: OnnxNode, e: GraphEmitter, xDims: number[], wDims: number[]): NodeObject[] {
+  const p = node.attributes.get('pool') as number;
+  const compare = node.attributes.get('compare') === 1;
+  const g = convPoolGeometry(xDims, wDims, p)!;
+  const [x, w, b] = node.inputs;
+  const [out, planesInput, ...intermediates] = node.outputs;
+  const start = e.nodes.length;
+  const { forward } = planeFilterTables(g);
+  const named = (opType: string, input: string[], output: string, attribute: NodeObject['attribute'] = []) =>
+    e.nodes.push({ name: output, opType, input, output: [output], attribute });
+  named('SpaceToDepth', [x], planesInput, [{ name: 'blocksize', type: OnnxAttributeType.INT, i: p }]);
+  const flat = e.node('Concat', [e.reshape(w, e.int64([-1])), e.floatTensor('plane_zero', [1], [0])], { axis: { int: 0 } });
+  const filter = e.reshape(e.node('Gather', [flat, e.int64(forward)]), e.int64([p * p * g.o, p * p * g.c, ...g.planeKernel]));
+  const kernel = [{ name: 'kernel_shape', type: OnnxAttributeType.INTS, ints: g.planeKernel }];
+  let pooled: string;
+  if (!compare) {
+    named('Conv', [planesInput, filter], intermediates[0], kernel);
+    pooled = e.reduceMax(e.reshape(intermediates[0], e.int64([-1, p * p, g.o, ...g.out])), [1], false);
+  } else {
+    // One conv per plane (no Split of the p²·O-channel output needed), the pool as an element-wise Max.
+    for (let d = 0; d < p * p; d++) named('Conv', [planesInput, e.slice(filter, [d * g.o], [(d + 1) * g.o], [0])], intermediates[d], kernel);
+    pooled = intermediates[p * p];
+    named('Max', intermediates.slice(0, p * p), pooled);
+  }
+  named(b ? 'Add' : 'Identity', b ? [pooled, e.reshape(b, e.int64([1, g.o, 1, 1]))] : [pooled], out);
+  return e.nodes.splice(start);
+}
+
+export const convPoolPlanesRule = defineBackwardRule({
+  opType: CONV_POOL_PLANES,
+  parameterInputs: [1, 2],
+  backward(c: BackwardContext) {
+    const g = c.grad(0);
+    if (!g) return;
+    if (c.needsGrad(0)) throw c.unsupported('the fused conv-pool block has no input gradient (internal error: fused although the input needs one)');
+    const e = c.emit;
+    const [x, w, b] = [c.input(0), c.input(1), c.input(2)];
+    const [, planesInput, ...intermediates] = c.node.outputs;
+    const p = c.node.attributes.get('pool') as number;
+    const compare = c.node.attributes.get('compare') === 1;
+    const geometry = convPoolGeometry(c.facts(x).dims, c.facts(w).dims, p)!;
+    const { o, planeKernel: kp, out } = geometry;
+    const p2 = p * p;
+    const cells = out[0] * out[1];
+    if (b && c.needsGrad(2)) c.addGrad(2, e.reduceSum(g, [0, 2, 3], false));
+    if (!c.needsGrad(1)) return;
+    // Per-sample window columns of the planes input: [N, H'·W', p²·C·K'h·K'w] in Wc's (channel, u1, v1) order.
+    const windows: string[] = [];
+    for (let u = 0; u < kp[0]; u++) {
+      for (let v = 0; v < kp[1]; v++) windows.push(e.unsqueeze(e.slice(planesInput, [u, v], [u + out[0], v + out[1]], [2, 3]), [2]));
+    }
+    const stacked = windows.length === 1 ? windows[0] : e.node('Concat', windows, { axis: { int: 2 } });
+    const columns = e.transpose(e.reshape(stacked, e.int64([-1, p2 * geometry.c * kp[0] * kp[1], cells])), [0, 2, 1]);
+    let planeFilterGrad: string; // [p²·O, p²·C·K'h·K'w]
+    if (!compare) {
+      // First maximal plane of every window (ArgMax), one-hot, times the pooled gradient.
+      const length = o * cells;
+      const first = e.node('ArgMax', [e.reshape(intermediates[0], e.int64([-1, p2, length]))], { axis: { int: 1 }, keepdims: { int: 1 }, select_last_index: { int: 0 } });
+      const hit = e.node('Cast', [e.node('Equal', [first, e.int64(Array.from({ length: p2 }, (_, d) => d), [1, p2, 1])])], { to: { int: OnnxDataType.FLOAT } });
+      const routed = e.reshape(e.mul(hit, e.reshape(g, e.int64([-1, 1, length]))), e.int64([-1, p2 * o, cells]));
+      planeFilterGrad = e.reduceSum(e.node('MatMul', [routed, columns]), [0], false);
+    } else {
+      // Plane d holds the window's first maximum where it equals the max and no earlier plane does.
+      const max = intermediates[p2];
+      const rows = e.reshape(g, e.int64([-1, o, cells]));
+      const parts: string[] = [];
+      let earlier = '';
+      for (let d = 0; d < p2; d++) {
+        const equal = e.node('Equal', [intermediates[d], max]);
+        const first = d === 0 ? equal : e.node('And', [equal, e.node('Not', [earlier])]);
+        if (d < p2 - 1) earlier = d === 0 ? equal : e.node('Or', [earlier, equal]);
+        const routed = e.mul(e.reshape(e.node('Cast', [first], { to: { int: OnnxDataType.FLOAT } }), e.int64([-1, o, cells])), rows);
+        parts.push(e.reduceSum(e.node('MatMul', [routed, columns]), [0], false)); // [O, p²·C·K'h·K'w]
+      }
+      planeFilterGrad = e.node('Concat', parts, { axis: { int: 0 } });
+    }
+    const size = o * geometry.c * geometry.k[0] * geometry.k[1];
+    const { backward } = planeFilterTables(geometry);
+    const perPlane = e.node('Gather', [e.reshape(planeFilterGrad, e.int64([-1])), e.int64(backward, [p2, size])]);
+    c.addGrad(1, e.reshape(e.reduceSum(perPlane, [0], false), e.int64(c.facts(w).dims)));
+  },
+});
