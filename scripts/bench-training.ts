@@ -2,6 +2,8 @@
  * Training throughput of `rampart harden` on the reference CNN (images/s of standard, FGSM-RS and PGD-7 training,
  * batch 128, MNIST digits, ε = 0.3) on both engines (ONNX Runtime backward graphs, tfjs-wasm autodiff), and the ratio
  * to PyTorch running the same steps when /usr/bin/python3 has torch (scripts/bench-training-torch.py), in the same run.
+ * Also IBP certified training (κ 0.5, ε 0.1) of the MLP 784-1024-1024-10 (`ibp-mlp`): the ORT engine's IBP graph vs
+ * tfjs bounds vs the same objective in PyTorch.
  * Usage: npx tsx scripts/bench-training.ts [batches=4] [rounds=2]
  */
 import { spawnSync } from 'node:child_process';
@@ -24,15 +26,18 @@ const modes = {
   standard: { method: 'none' as const },
   'fgsm-rs': { method: 'fgsm-rs' as const, epsilon: 0.3 },
   'pgd-7': { method: 'pgd' as const, epsilon: 0.3, steps: 7 },
+  'ibp-mlp': { method: 'none' as const },
 };
 
 async function measure(engine: 'ort' | 'tfjs', mode: keyof typeof modes): Promise<number> {
-  const model = buildArchitecture('cnn', [28, 28, 1], 10, 1);
+  const ibp = mode === 'ibp-mlp';
+  const model = ibp ? buildArchitecture('mlp', [28, 28, 1], 10, 1, { hidden: [1024, 1024] }) : buildArchitecture('cnn', [28, 28, 1], 10, 1);
   const result = await hardenClassifier({ layersModel: model }, train, validation, {
     epochs: 1,
     batchSize: batch,
     engine,
     adversarial: modes[mode],
+    ...(ibp ? { certified: { method: 'ibp' as const, epsilon: 0.1, ramp: { from: 0.1, start: 0, end: 1 }, kappaStart: 0.5, kappaEnd: 0.5 } } : {}),
     evaluation: { robustSamples: 0 },
     select: 'last',
   });
@@ -60,7 +65,7 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 const median = (v: number[]) => (v.length ? [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] : NaN);
-console.log(`reference CNN, batch ${batch}, ${batches} batches × ${rounds} rounds (medians, images/s; 1 thread each)`);
+console.log(`reference CNN (ibp-mlp: MLP 784-1024-1024-10), batch ${batch}, ${batches} batches × ${rounds} rounds (medians, images/s; 1 thread each)`);
 console.log('mode       | ORT engine | tfjs engine | PyTorch 1 thread | ORT / PyTorch | tfjs / PyTorch');
 for (const [mode, r] of Object.entries(rows)) {
   const [o, t, p] = [median(r.ort), median(r.tfjs), median(r.torch)];
