@@ -8,7 +8,7 @@
  * (F values, model layout), its upper corner, and the label's one-hot row (the caller clips x ± ε to the input
  * bounds). Its output `rampart_ibp_worst_logits` [N, K] is −m (0 at the label). Every forward op works on the
  * pair (lower, upper): monotone ops (ReLU, max/average pooling, sigmoid, tanh) and layout ops (Flatten, Reshape,
- * Transpose, ...) are applied to both corners; affine ops with constant weights (Gemm, MatMul, Conv, Add/Sub/Mul
+ * Transpose, ...) are applied to both corners; affine ops with constant weights (Gemm, MatMul, Conv, Add/Sub/Mul/Div
  * by a constant) map centre and radius (c′ = Wc + b, r′ = |W|r). The last Gemm is folded into the margin
  * specification ("elision": m = (Wᵧ − Wⱼ)·h + bᵧ − bⱼ bounded in one step), which is much tighter than bounding
  * the logits first. Weights keep their initializer names, so the backward graph trains the model's own weights.
@@ -33,7 +33,7 @@ export interface IbpTrainingGraph {
   /** Dims of one sample in model layout (F = their product). */
   sampleDims: number[];
   numClasses: number;
-  /** Float initializers the bound depends on (the trainable weights), by their names in the source model. */
+  /** Float initializers the bound depends on (weights, biases, other constant operands), by their source names. */
   weights: string[];
   /** Whether the last Gemm was folded into the margin specification. */
   elided: boolean;
@@ -197,6 +197,10 @@ export function buildIbpTrainingGraph(bytes: Uint8Array, options: { elide?: bool
     } else if ((op === 'Add' || op === 'Sub') && boundInputs[0] && boundInputs[1]) {
       const [a, b] = [boundInputs[0], boundInputs[1]];
       result = op === 'Add' ? { lower: e.add(a.lower, b.lower), upper: e.add(a.upper, b.upper) } : { lower: e.sub(a.lower, b.upper), upper: e.sub(a.upper, b.lower) };
+    } else if (op === 'Div' && boundInputs[0] && !boundInputs[1]) {
+      // Division by a constant (e.g. input normalisation): centre / C, radius / |C|.
+      const divisor = constant(node, 1, 'divisor');
+      result = fromCenter(e.div(center(boundInputs[0]), divisor), e.div(radius(boundInputs[0]), e.node('Abs', [divisor])));
     } else if (op === 'Add' || op === 'Sub' || op === 'Mul') {
       const boundIndex = boundInputs[0] ? 0 : 1;
       const other = constant(node, 1 - boundIndex, 'other operand');

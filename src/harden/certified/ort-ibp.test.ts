@@ -4,6 +4,7 @@ import { setupBackend } from '../../engine/backend.js';
 import { tf } from '../../engine/tf.js';
 import { createRandom } from '../../engine/random.js';
 import { exportToOnnx } from '../../engine/export-onnx.js';
+import { encodeOnnxModel } from '../../engine/onnx/build.js';
 import { buildIbpTrainingGraph, ibpGraphNames } from '../../certify/ibp-onnx-graph.js';
 import { certifiedMarginBounds } from '../../certify/training-bounds.js';
 import { createOrtEngine } from '../engines/ort-engine.js';
@@ -123,6 +124,79 @@ describe('IBP as an ONNX graph (certified training on ONNX Runtime)', () => {
     for (let i = 0; i < n; i++) if ([0, 1, 2].every((j) => j === labels[i] || reference[i * 3 + j] > 0)) expected++;
     expect(verifiedFraction(worst, labels, n, 3)).toBeCloseTo(expected / n, 10);
     expect(verifiedFraction(Float32Array.from([0, -1, -2, 0.5, 0, -1]), [0, 1], 2, 3)).toBe(0.5);
+    await objective.release();
+    await ortEngine.release();
+  });
+
+  it('normalisation constants (Sub mean, Div std) and a bias-free MatMul head: equal to a hand-written IBP', async () => {
+    // input [N, 3] → (x − mean) / std → MatMul W1 + b1 → ReLU → MatMul W2 (no elision: not a Gemm) → logits [N, 2]
+    const mean = [0.5, 0.2, 0.1];
+    const std = [0.5, 0.25, -2];
+    const w1 = [1, -2, 0.5, 3, 0.25, -1]; // [3, 2]
+    const b1 = [0.1, -0.2];
+    const w2 = [2, -1, -0.5, 1.5]; // [2, 2]
+    const bytes = encodeOnnxModel({
+      inputs: [{ name: 'x', dims: ['N', 3] }],
+      outputs: [{ name: 'logits', dims: ['N', 2] }],
+      initializers: [
+        { name: 'mean', dims: [3], data: mean },
+        { name: 'std', dims: [3], data: std },
+        { name: 'w1', dims: [3, 2], data: w1 },
+        { name: 'b1', dims: [2], data: b1 },
+        { name: 'w2', dims: [2, 2], data: w2 },
+      ],
+      nodes: [
+        { opType: 'Sub', inputs: ['x', 'mean'], outputs: ['centred'] },
+        { opType: 'Div', inputs: ['centred', 'std'], outputs: ['scaled'] },
+        { opType: 'MatMul', inputs: ['scaled', 'w1'], outputs: ['h'] },
+        { opType: 'Add', inputs: ['h', 'b1'], outputs: ['hb'] },
+        { opType: 'Relu', inputs: ['hb'], outputs: ['a'] },
+        { opType: 'MatMul', inputs: ['a', 'w2'], outputs: ['logits'] },
+      ],
+    });
+    const ibp = buildIbpTrainingGraph(bytes);
+    expect(ibp.elided).toBe(false);
+    expect(ibp.weights.sort()).toEqual(['b1', 'mean', 'std', 'w1', 'w2']);
+    const x = Float32Array.from([0.3, 0.9, 0.5, 0.05, 0.6, 1]);
+    const labels = Int32Array.from([0, 1]);
+    const epsilon = 0.1;
+    const worst = await runIbpGraph(ibp.bytes, x, labels, 3, 2, epsilon);
+    for (let n = 0; n < 2; n++) {
+      // hand IBP: per-coordinate interval through the normalisation, then interval arithmetic per layer
+      const lo: number[] = [];
+      const hi: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const a = (Math.max(0, x[n * 3 + i] - epsilon) - mean[i]) / std[i];
+        const b = (Math.min(1, x[n * 3 + i] + epsilon) - mean[i]) / std[i];
+        lo.push(Math.min(a, b));
+        hi.push(Math.max(a, b));
+      }
+      const layer = (l: number[], u: number[], w: number[], outs: number, bias: number[]) => {
+        const ol: number[] = [];
+        const ou: number[] = [];
+        for (let j = 0; j < outs; j++) {
+          let a = bias[j];
+          let b = bias[j];
+          for (let i = 0; i < l.length; i++) {
+            const wij = w[i * outs + j];
+            a += wij >= 0 ? wij * l[i] : wij * u[i];
+            b += wij >= 0 ? wij * u[i] : wij * l[i];
+          }
+          ol.push(a);
+          ou.push(b);
+        }
+        return [ol, ou];
+      };
+      const [hl, hu] = layer(lo, hi, w1, 2, b1);
+      const [zl, zu] = layer(hl.map((v) => Math.max(0, v)), hu.map((v) => Math.max(0, v)), w2, 2, [0, 0]);
+      for (let j = 0; j < 2; j++) expect(worst[n * 2 + j]).toBeCloseTo(j === labels[n] ? zl[j] : zu[j], 5);
+    }
+    // Trained by an engine that trains only w1, b1, w2: the normalisation stays constant.
+    const ortEngine = await createOrtEngine({ onnxBytes: bytes });
+    const objective = await createOrtIbpObjective(ortEngine, bytes);
+    const step = await objective.compute(x, labels, 2, { epsilon, kappa: 0, bounds: [0, 1] });
+    expect([...step.gradients.keys()].sort()).toEqual([...ortEngine.weights.keys()].sort());
+    expect(step.value).toBeGreaterThan(0);
     await objective.release();
     await ortEngine.release();
   });

@@ -48,11 +48,10 @@ export function verifiedFraction(worst: Float32Array, labels: ArrayLike<number>,
 export async function createOrtIbpObjective(engine: TrainingEngine, onnxBytes: Uint8Array, threads = 1): Promise<OrtIbpObjective> {
   if (engine.kind !== 'ort') throw new RampartError('INTERNAL', 'createOrtIbpObjective needs the ONNX Runtime training engine.');
   const ibp = buildIbpTrainingGraph(onnxBytes);
-  const missing = ibp.weights.filter((name) => !engine.weights.has(name));
-  if (missing.length > 0) {
-    throw new RampartError('MODEL_UNSUPPORTED', `IBP on ONNX Runtime: the weights ${missing.join(', ')} are not trained by the engine; use --engine tfjs.`);
-  }
-  const graph = buildBackwardGraph(ibp.bytes, { loss: 'cross-entropy', inputGradient: false, trainable: ibp.weights });
+  // Constants the engine does not train (e.g. a normalisation's mean) stay constants of the bound.
+  const trainable = ibp.weights.filter((name) => engine.weights.has(name));
+  if (trainable.length === 0) throw new RampartError('MODEL_UNSUPPORTED', 'IBP on ONNX Runtime: the bound depends on no weight the engine trains; use --engine tfjs.');
+  const graph = buildBackwardGraph(ibp.bytes, { loss: 'cross-entropy', inputGradient: false, trainable });
   const ort = await import('onnxruntime-node');
   // Weights are graph inputs: level 'extended' (see docs/engine.md, training sessions).
   const session: InferenceSession = await ort.InferenceSession.create(graph.bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'extended' });
