@@ -27,7 +27,7 @@ async function runCase(c: Case, runs = 15): Promise<void> {
   const info = (name: string, dims: number[], elemType: number) => ({ name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
   const model = {
     irVersion: 8,
-    opsetImport: [{ domain: '', version: 18 }],
+    opsetImport: [{ domain: '', version: 18 }, { domain: 'com.microsoft', version: 1 }],
     graph: {
       name: 'micro',
       node: e.nodes,
@@ -145,6 +145,34 @@ const cases: Case[] = [
       e.reshape(out, e.int64([N, 4, L]));
     },
   },
+  { name: 'ConvTranspose 64->32 [N,64,10,10] out 12', inputs: [{ name: 'g', dims: [N, 64, 10, 10] }, { name: 'w', dims: [64, 32, 3, 3] }], build: (e, [g, w]) => void e.node('ConvTranspose', [g, w]) },
+  { name: 'ConvTranspose 64->32 [N,64,10,10] + Pad to 13', inputs: [{ name: 'g', dims: [N, 64, 10, 10] }, { name: 'w', dims: [64, 32, 3, 3] }], build: (e, [g, w]) => void e.node('Pad', [e.node('ConvTranspose', [g, w]), e.int64([0, 0, 0, 0, 0, 0, 1, 1])]) },
+  {
+    name: 'Max variadic 4 x [N,32,13,13]',
+    inputs: [0, 1, 2, 3].map((d) => ({ name: `y${d}`, dims: [N, 32, 13, 13] })),
+    build: (e, ys) => void e.node('Max', ys),
+  },
+  {
+    name: 'Max binary tree 4 x [N,32,13,13]',
+    inputs: [0, 1, 2, 3].map((d) => ({ name: `y${d}`, dims: [N, 32, 13, 13] })),
+    build: (e, ys) => void e.node('Max', [e.node('Max', [ys[0], ys[1]]), e.node('Max', [ys[2], ys[3]])]),
+  },
+  {
+    name: 'route Cast+Mul [N,32,13,13]',
+    inputs: [{ name: 'a', dims: [N, 32, 13, 13] }, { name: 'b', dims: [N, 32, 13, 13] }, { name: 'g', dims: [N, 32, 13, 13] }],
+    build: (e, [a, b, g]) => void e.mul(e.node('Cast', [e.node('Equal', [a, b])], { to: { int: 1 } }), g),
+  },
+  {
+    name: 'route Where [N,32,13,13]',
+    inputs: [{ name: 'a', dims: [N, 32, 13, 13] }, { name: 'b', dims: [N, 32, 13, 13] }, { name: 'g', dims: [N, 32, 13, 13] }],
+    build: (e, [a, b, g]) => void e.node('Where', [e.node('Equal', [a, b]), g, e.scalar(0)]),
+  },
+  {
+    name: 'route Where full zeros [N,32,13,13]',
+    inputs: [{ name: 'a', dims: [N, 32, 13, 13] }, { name: 'b', dims: [N, 32, 13, 13] }, { name: 'g', dims: [N, 32, 13, 13] }, { name: 'z', dims: [N, 32, 13, 13] }],
+    build: (e, [a, b, g, z]) => void e.node('Where', [e.node('Equal', [a, b]), g, z]),
+  },
+  { name: 'Conv 32->64 3x3 [N,32,12,12] (weights input)', inputs: [{ name: 'x', dims: [N, 32, 12, 12] }, { name: 'w', dims: [64, 32, 3, 3] }, { name: 'b', dims: [64] }], build: (e, [x, w, b]) => void e.node('Conv', [x, w, b]) },
   {
     name: 'ConvT as MatMul + Col2Im',
     inputs: [{ name: 'g', dims: [N, 64, 121] }, { name: 'w', dims: [64, 288] }],

@@ -194,7 +194,12 @@ export const convRule = convRuleWith('auto');
 export const convFilterRule = convRuleWith('conv');
 
 function addBiasGradient(c: BackwardContext, g: string, r: number): void {
-  if (c.input(2) && c.needsGrad(2)) c.addGrad(2, c.emit.reduceSum(g, [0, ...Array.from({ length: r }, (_, i) => i + 2)], false));
+  if (!c.input(2) || !c.needsGrad(2)) return;
+  // A gradient routed by MaxUnpool (disjoint pool windows: every pooled value lands in its own cell, the rest is
+  // zero) has the same per-channel sums as the pooled gradient it came from: sum that, k² times fewer elements.
+  const producer = c.emit.nodes.find((n) => n.output[0] === g);
+  const source = producer?.opType === 'MaxUnpool' ? producer.input[0] : g;
+  c.addGrad(2, c.emit.reduceSum(source, [0, ...Array.from({ length: r }, (_, i) => i + 2)], false));
 }
 
 /**
