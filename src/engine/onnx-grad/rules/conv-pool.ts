@@ -20,8 +20,12 @@
  * gradient is a sum of the pooled gradient (a quarter of the elements for 2×2 pools).
  *
  * Values are the same as Conv + MaxPool up to float summation order inside the convolution (≤ 1e-6 relative in
- * the equality tests); a window whose cells tie exactly in one order may break the tie differently after
- * re-association, which only matters when the tied cells read different inputs.
+ * the equality tests). Each plane sums its k² products in its own order, so cells that tie exactly in the plain
+ * conv (identical input patches, e.g. saturated strokes) may differ by an ulp here and the first maximum can move
+ * to another cell of the window. For weight gradients that changes nothing (tied cells with identical patches
+ * contribute identically); for the input gradient it would move gradient between pixels, so the block is fused
+ * only where the input needs no gradient (measured: an input-gradient variant — ConvTranspose per plane +
+ * DepthToSpace — saved 8% CPU but routed 40 of 6,272 pixels differently on a {0, 1} batch).
  */
 import { defineBackwardRule, type BackwardContext } from '../registry.js';
 import type { GraphEmitter, NodeObject } from '../emitter.js';
@@ -94,22 +98,38 @@ export function planeFilterTables(g: ConvPoolGeometry): { forward: number[]; bac
 /** How the fused block finds each window's first maximum in the backward pass. */
 export type ConvPoolMode = 'argmax' | 'compare';
 
-/**
- * The fused node. Outputs: the pooled output (with bias), then the forward intermediates the backward rule reads:
- * the planes input S, and in `'argmax'` mode the plane-conv output [N, p²·O, H', W'], in `'compare'` mode the p²
- * per-plane conv outputs [N, O, H', W'] and the pooled maximum before the bias.
- */
+/** The fused node's forward intermediates, which the backward rule reads (kept as extra node outputs). The
+ * per-plane filters are outputs too, so that an input-gradient form (ConvTranspose per plane + DepthToSpace) could
+ * reuse them; it is not offered: see the module comment on ties. */
+export interface ConvPoolNames {
+  out: string;
+  /** SpaceToDepth of the input [N, p²·C, H/p, W/p]. */
+  planesInput: string;
+  /** `'argmax'`: the one plane conv [N, p²·O, H', W']; `'compare'`: the p² per-plane convs [N, O, H', W']. */
+  planes: string[];
+  /** The per-plane filters (one per entry of `planes`). */
+  filters: string[];
+  /** `'compare'`: the pooled maximum before the bias. */
+  max?: string;
+}
+
+export function convPoolNames(node: OnnxNode): ConvPoolNames {
+  const count = node.attributes.get('compare') === 1 ? (node.attributes.get('pool') as number) ** 2 : 1;
+  const [out, planesInput, ...rest] = node.outputs;
+  return { out, planesInput, planes: rest.slice(0, count), filters: rest.slice(count, 2 * count), max: count > 1 ? rest[2 * count] : undefined };
+}
+
+/** The fused node (outputs: the pooled output with bias, then the intermediates of {@link ConvPoolNames}). */
 export function convPoolNode(name: string, inputs: string[], output: string, fresh: (base: string) => string, p: number, mode: ConvPoolMode): OnnxNode {
-  const intermediates =
-    mode === 'argmax'
-      ? [fresh(`${output}/rampart_planes`)]
-      : [...Array.from({ length: p * p }, (_, d) => fresh(`${output}/rampart_plane_${d}`)), fresh(`${output}/rampart_plane_max`)];
+  const count = mode === 'argmax' ? 1 : p * p;
+  const planes = Array.from({ length: count }, (_, d) => fresh(`${output}/rampart_plane_${d}`));
+  const filters = Array.from({ length: count }, (_, d) => fresh(`${output}/rampart_plane_filter_${d}`));
   return {
     name,
     opType: CONV_POOL_PLANES,
     domain: '',
     inputs,
-    outputs: [output, fresh(`${output}/rampart_plane_input`), ...intermediates],
+    outputs: [output, fresh(`${output}/rampart_plane_input`), ...planes, ...filters, ...(mode === 'compare' ? [fresh(`${output}/rampart_plane_max`)] : [])],
     attributes: new Map<string, number>([
       ['pool', p],
       ['compare', mode === 'compare' ? 1 : 0],
@@ -120,29 +140,33 @@ export function convPoolNode(name: string, inputs: string[], output: string, fre
 /** Forward expansion of a fused node into plain ONNX ops (appended to `e.nodes`, then returned and removed). */
 export function expandConvPoolPlanes(node: OnnxNode, e: GraphEmitter, xDims: number[], wDims: number[]): NodeObject[] {
   const p = node.attributes.get('pool') as number;
-  const compare = node.attributes.get('compare') === 1;
   const g = convPoolGeometry(xDims, wDims, p)!;
   const [x, w, b] = node.inputs;
-  const [out, planesInput, ...intermediates] = node.outputs;
+  const names = convPoolNames(node);
   const start = e.nodes.length;
   const { forward } = planeFilterTables(g);
   const named = (opType: string, input: string[], output: string, attribute: NodeObject['attribute'] = []) =>
     e.nodes.push({ name: output, opType, input, output: [output], attribute });
-  named('SpaceToDepth', [x], planesInput, [{ name: 'blocksize', type: OnnxAttributeType.INT, i: p }]);
+  named('SpaceToDepth', [x], names.planesInput, [{ name: 'blocksize', type: OnnxAttributeType.INT, i: p }]);
   const flat = e.node('Concat', [e.reshape(w, e.int64([-1])), e.floatTensor('plane_zero', [1], [0])], { axis: { int: 0 } });
-  const filter = e.reshape(e.node('Gather', [flat, e.int64(forward)]), e.int64([p * p * g.o, p * p * g.c, ...g.planeKernel]));
+  const filterShape = (planes: number) => e.int64([planes * g.o, p * p * g.c, ...g.planeKernel]);
   const kernel = [{ name: 'kernel_shape', type: OnnxAttributeType.INTS, ints: g.planeKernel }];
   let pooled: string;
-  if (!compare) {
-    named('Conv', [planesInput, filter], intermediates[0], kernel);
-    pooled = e.reduceMax(e.reshape(intermediates[0], e.int64([-1, p * p, g.o, ...g.out])), [1], false);
+  if (names.planes.length === 1) {
+    named('Reshape', [e.node('Gather', [flat, e.int64(forward)]), filterShape(p * p)], names.filters[0]);
+    named('Conv', [names.planesInput, names.filters[0]], names.planes[0], kernel);
+    pooled = e.reduceMax(e.reshape(names.planes[0], e.int64([-1, p * p, g.o, ...g.out])), [1], false);
   } else {
-    // One conv per plane (no Split of the p²·O-channel output needed), the pool as an element-wise Max.
-    for (let d = 0; d < p * p; d++) named('Conv', [planesInput, e.slice(filter, [d * g.o], [(d + 1) * g.o], [0])], intermediates[d], kernel);
-    pooled = intermediates[p * p];
-    named('Max', intermediates.slice(0, p * p), pooled);
+    // One conv per plane (no Split of a p²·O-channel output needed), the pool as an element-wise Max.
+    const size = forward.length / (p * p);
+    for (let d = 0; d < p * p; d++) {
+      named('Reshape', [e.node('Gather', [flat, e.int64(forward.slice(d * size, (d + 1) * size))]), filterShape(1)], names.filters[d]);
+      named('Conv', [names.planesInput, names.filters[d]], names.planes[d], kernel);
+    }
+    pooled = names.max!;
+    named('Max', names.planes, pooled);
   }
-  named(b ? 'Add' : 'Identity', b ? [pooled, e.reshape(b, e.int64([1, g.o, 1, 1]))] : [pooled], out);
+  named(b ? 'Add' : 'Identity', b ? [pooled, e.reshape(b, e.int64([1, g.o, 1, 1]))] : [pooled], names.out);
   return e.nodes.splice(start);
 }
 
@@ -152,48 +176,44 @@ export const convPoolPlanesRule = defineBackwardRule({
   backward(c: BackwardContext) {
     const g = c.grad(0);
     if (!g) return;
-    if (c.needsGrad(0)) throw c.unsupported('the fused conv-pool block has no input gradient (internal error: fused although the input needs one)');
     const e = c.emit;
     const [x, w, b] = [c.input(0), c.input(1), c.input(2)];
-    const [, planesInput, ...intermediates] = c.node.outputs;
+    const names = convPoolNames(c.node);
     const p = c.node.attributes.get('pool') as number;
-    const compare = c.node.attributes.get('compare') === 1;
     const geometry = convPoolGeometry(c.facts(x).dims, c.facts(w).dims, p)!;
     const { o, planeKernel: kp, out } = geometry;
     const p2 = p * p;
     const cells = out[0] * out[1];
+    if (c.needsGrad(0)) throw c.unsupported('the fused conv-pool block has no input gradient (internal error: fused although the input needs one)');
     if (b && c.needsGrad(2)) c.addGrad(2, e.reduceSum(g, [0, 2, 3], false));
     if (!c.needsGrad(1)) return;
+    // The pooled gradient routed to each window's first maximal cell, per plane-conv output.
+    const routed: string[] = [];
+    if (names.planes.length === 1) {
+      // ArgMax over the planes (first maximum), one-hot, times the pooled gradient: [N, p²·O, H', W'].
+      const length = o * cells;
+      const first = e.node('ArgMax', [e.reshape(names.planes[0], e.int64([-1, p2, length]))], { axis: { int: 1 }, keepdims: { int: 1 }, select_last_index: { int: 0 } });
+      const hit = e.node('Cast', [e.node('Equal', [first, e.int64(Array.from({ length: p2 }, (_, d) => d), [1, p2, 1])])], { to: { int: OnnxDataType.FLOAT } });
+      routed.push(e.reshape(e.mul(hit, e.reshape(g, e.int64([-1, 1, length]))), e.int64([-1, p2 * o, ...out])));
+    } else {
+      // Plane d holds the first maximum where it equals the max and no earlier plane does: [N, O, H', W'] each.
+      let earlier = '';
+      for (let d = 0; d < p2; d++) {
+        const equal = e.node('Equal', [names.planes[d], names.max!]);
+        const first = d === 0 ? equal : e.node('And', [equal, e.node('Not', [earlier])]);
+        if (d < p2 - 1) earlier = d === 0 ? equal : e.node('Or', [earlier, equal]);
+        routed.push(e.mul(e.node('Cast', [first], { to: { int: OnnxDataType.FLOAT } }), g));
+      }
+    }
     // Per-sample window columns of the planes input: [N, H'·W', p²·C·K'h·K'w] in Wc's (channel, u1, v1) order.
     const windows: string[] = [];
     for (let u = 0; u < kp[0]; u++) {
-      for (let v = 0; v < kp[1]; v++) windows.push(e.unsqueeze(e.slice(planesInput, [u, v], [u + out[0], v + out[1]], [2, 3]), [2]));
+      for (let v = 0; v < kp[1]; v++) windows.push(e.unsqueeze(e.slice(names.planesInput, [u, v], [u + out[0], v + out[1]], [2, 3]), [2]));
     }
     const stacked = windows.length === 1 ? windows[0] : e.node('Concat', windows, { axis: { int: 2 } });
     const columns = e.transpose(e.reshape(stacked, e.int64([-1, p2 * geometry.c * kp[0] * kp[1], cells])), [0, 2, 1]);
-    let planeFilterGrad: string; // [p²·O, p²·C·K'h·K'w]
-    if (!compare) {
-      // First maximal plane of every window (ArgMax), one-hot, times the pooled gradient.
-      const length = o * cells;
-      const first = e.node('ArgMax', [e.reshape(intermediates[0], e.int64([-1, p2, length]))], { axis: { int: 1 }, keepdims: { int: 1 }, select_last_index: { int: 0 } });
-      const hit = e.node('Cast', [e.node('Equal', [first, e.int64(Array.from({ length: p2 }, (_, d) => d), [1, p2, 1])])], { to: { int: OnnxDataType.FLOAT } });
-      const routed = e.reshape(e.mul(hit, e.reshape(g, e.int64([-1, 1, length]))), e.int64([-1, p2 * o, cells]));
-      planeFilterGrad = e.reduceSum(e.node('MatMul', [routed, columns]), [0], false);
-    } else {
-      // Plane d holds the window's first maximum where it equals the max and no earlier plane does.
-      const max = intermediates[p2];
-      const rows = e.reshape(g, e.int64([-1, o, cells]));
-      const parts: string[] = [];
-      let earlier = '';
-      for (let d = 0; d < p2; d++) {
-        const equal = e.node('Equal', [intermediates[d], max]);
-        const first = d === 0 ? equal : e.node('And', [equal, e.node('Not', [earlier])]);
-        if (d < p2 - 1) earlier = d === 0 ? equal : e.node('Or', [earlier, equal]);
-        const routed = e.mul(e.reshape(e.node('Cast', [first], { to: { int: OnnxDataType.FLOAT } }), e.int64([-1, o, cells])), rows);
-        parts.push(e.reduceSum(e.node('MatMul', [routed, columns]), [0], false)); // [O, p²·C·K'h·K'w]
-      }
-      planeFilterGrad = e.node('Concat', parts, { axis: { int: 0 } });
-    }
+    const parts = routed.map((r) => e.reduceSum(e.node('MatMul', [e.reshape(r, e.int64([-1, (p2 * o) / routed.length, cells])), columns]), [0], false));
+    const planeFilterGrad = parts.length === 1 ? parts[0] : e.node('Concat', parts, { axis: { int: 0 } }); // [p²·O, p²·C·K'h·K'w]
     const size = o * geometry.c * geometry.k[0] * geometry.k[1];
     const { backward } = planeFilterTables(geometry);
     const perPlane = e.node('Gather', [e.reshape(planeFilterGrad, e.int64([-1])), e.int64(backward, [p2, size])]);
