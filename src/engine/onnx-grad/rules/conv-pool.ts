@@ -13,8 +13,9 @@
  * 26×26×32 activation that the tiling max-pool gradient needs, this skips one full pass over the largest tensor
  * and replaces MaxPool by a cheap ReduceMax (ONNX Runtime's reduction over a leading axis is vectorised).
  *
- * Backward: ArgMax over the planes (`select_last_index` 0: the first maximum in row-major window order, PyTorch's
- * rule, as the tiling MaxPool rule), a one-hot routing of the pooled gradient to its plane, and the weight
+ * Backward: each window's first maximal plane in row-major window order (PyTorch's rule, as the tiling MaxPool
+ * rule) gets the pooled gradient — by equality with the pooled maximum, plane after plane, each taking what the
+ * earlier ones left (`'compare'`, the default), or by ArgMax (`select_last_index` 0) and a one-hot — and the weight
  * gradient of the plane conv as per-sample GEMMs of the routed gradient [N, p²·O, H'·W'] with S's K'×K' window
  * columns, summed over the batch and folded back onto W by a constant Gather + sum over the p² planes. The bias
  * gradient is a sum of the pooled gradient (a quarter of the elements for 2×2 pools).
@@ -196,13 +197,18 @@ export const convPoolPlanesRule = defineBackwardRule({
       const hit = e.node('Cast', [e.node('Equal', [first, e.int64(Array.from({ length: p2 }, (_, d) => d), [1, p2, 1])])], { to: { int: OnnxDataType.FLOAT } });
       routed.push(e.reshape(e.mul(hit, e.reshape(g, e.int64([-1, 1, length]))), e.int64([-1, p2 * o, ...out])));
     } else {
-      // Plane d holds the first maximum where it equals the max and no earlier plane does: [N, O, H', W'] each.
-      let earlier = '';
+      // Plane d takes what no earlier plane took where it equals the max: rest₀ = g, routed_d = rest_d · [Y_d = max],
+      // rest_d+1 = rest_d − routed_d, and the last plane takes the rest. Every routed_d is exactly g or 0 (g − g = 0
+      // exactly), so each window's first maximal cell gets g and the others 0: [N, O, H', W'] each.
+      let rest = g;
       for (let d = 0; d < p2; d++) {
-        const equal = e.node('Equal', [names.planes[d], names.max!]);
-        const first = d === 0 ? equal : e.node('And', [equal, e.node('Not', [earlier])]);
-        if (d < p2 - 1) earlier = d === 0 ? equal : e.node('Or', [earlier, equal]);
-        routed.push(e.mul(e.node('Cast', [first], { to: { int: OnnxDataType.FLOAT } }), g));
+        if (d === p2 - 1) {
+          routed.push(rest);
+          break;
+        }
+        const hit = e.node('Cast', [e.node('Equal', [names.planes[d], names.max!])], { to: { int: OnnxDataType.FLOAT } });
+        routed.push(e.mul(hit, rest));
+        rest = e.sub(rest, routed[d]);
       }
     }
     // Per-sample window columns of the planes input: [N, H'·W', p²·C·K'h·K'w] in Wc's (channel, u1, v1) order.
