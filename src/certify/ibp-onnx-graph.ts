@@ -4,9 +4,9 @@
  * weight gradients of Gowal et al.'s loss CE(−m, y), where m are the IBP lower bounds of the margins zᵧ − zⱼ.
  * It is the same bound as {@link certifiedMarginBounds} with method 'ibp' (tfjs), which stays the reference.
  *
- * The graph's single input `rampart_ibp_box` [N, 2F + K] holds, per sample, the lower corner of the input box
- * (F values, model layout), its upper corner, and the label's one-hot row (the caller clips x ± ε to the input
- * bounds). Its output `rampart_ibp_worst_logits` [N, K] is −m (0 at the label). Every forward op works on the
+ * The graph's single input `rampart_ibp_box` [N, 2F + K + 1] holds, per sample, the lower corner of the input box
+ * (F values, model layout), its upper corner, the label's one-hot row (the caller clips x ± ε to the input
+ * bounds), and CROWN-IBP's β (read only by a `crownIbp` graph). Its output `rampart_ibp_worst_logits` [N, K] is −m (0 at the label). Every forward op works on the
  * pair (lower, upper): monotone ops (ReLU, max/average pooling, sigmoid, tanh) and layout ops (Flatten, Reshape,
  * Transpose, ...) are applied to both corners; affine ops with constant weights (Gemm, MatMul, Conv, Add/Sub/Mul/Div
  * by a constant) map centre and radius (c′ = Wc + b, r′ = |W|r). The last Gemm is folded into the margin
@@ -37,6 +37,8 @@ export interface IbpTrainingGraph {
   weights: string[];
   /** Whether the last Gemm was folded into the margin specification. */
   elided: boolean;
+  /** Whether the output mixes in the CROWN-IBP bound (β from the box row). */
+  crownIbp: boolean;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -74,8 +76,25 @@ function unsupported(graph: OnnxGraph, why: string): RampartError {
   );
 }
 
+export interface IbpGraphOptions {
+  /** Fold the last Gemm into the margins (default true). */
+  elide?: boolean;
+  /**
+   * CROWN-IBP (Zhang et al. 2020): also bound the margins by a CROWN backward pass over the Gemm/ReLU chain below
+   * the last Gemm (IBP pre-activation bounds, CROWN's adaptive lower slopes), and output −(β·CROWN-IBP + (1−β)·IBP)
+   * with β read from the box row. Needs an elided last Gemm and a chain that reaches the input through layout ops
+   * only (an MLP); otherwise MODEL_UNSUPPORTED.
+   */
+  crownIbp?: boolean;
+}
+
+/** Values per row of the graph's input: lower corner (F), upper corner (F), one-hot label (K), β (1). */
+export function ibpBoxWidth(sampleSize: number, numClasses: number): number {
+  return 2 * sampleSize + numClasses + 1;
+}
+
 /** Builds the IBP training graph of a single-input, single-output classifier graph. */
-export function buildIbpTrainingGraph(bytes: Uint8Array, options: { elide?: boolean } = {}): IbpTrainingGraph {
+export function buildIbpTrainingGraph(bytes: Uint8Array, options: IbpGraphOptions = {}): IbpTrainingGraph {
   const graph = parseOnnx(bytes, 'ONNX model bytes');
   if (graph.inputs.length !== 1 || graph.outputs.length < 1) throw unsupported(graph, 'a graph without exactly one input');
   const input = graph.inputs[0];
@@ -133,6 +152,58 @@ export function buildIbpTrainingGraph(bytes: Uint8Array, options: { elide?: bool
   };
   let worst: string | undefined;
   let elided = false;
+  const producers = new Map<string, OnnxNode>();
+  for (const n of nodes) for (const name of n.outputs) if (name) producers.set(name, n);
+
+  /**
+   * CROWN-IBP lower bound of A·v + bias over the Gemm/ReLU chain ending at value v (A [N, K, H]): ReLUs relaxed
+   * with their IBP pre-activation bounds (as src/certify/bounds/rules/relu.ts: upper line through (l, 0) and
+   * (u, u), lower slope 1 when u > −l else 0), Gemms folded into A and the bias, concretised on the input box.
+   */
+  const crownLower = (spec: string, specBias: string, from: string): string => {
+    let a = spec;
+    let bias = specBias;
+    let value = from;
+    const step = (t: string) => e.node('Cast', [t], { to: { int: OnnxDataType.FLOAT } });
+    for (;;) {
+      const producer = producers.get(value);
+      if (producer?.opType === 'Relu') {
+        const pre = intervals.get(producer.inputs[0])!;
+        const negativeLower = step(e.node('Less', [pre.lower, e.scalar(0)]));
+        const active = e.sub(e.scalar(1), negativeLower);
+        const unstable = e.mul(negativeLower, step(e.node('Greater', [pre.upper, e.scalar(0)])));
+        const denominator = e.add(e.mul(e.sub(pre.upper, pre.lower), unstable), e.sub(e.scalar(1), unstable));
+        const unstableSlope = e.div(e.mul(pre.upper, unstable), denominator);
+        const upperSlope = e.unsqueeze(e.add(active, unstableSlope), [1]);
+        const upperIntercept = e.unsqueeze(e.neg(e.mul(unstableSlope, pre.lower)), [1]);
+        const lowerSlope = e.unsqueeze(e.add(active, e.mul(unstable, step(e.node('Greater', [e.add(pre.upper, pre.lower), e.scalar(0)])))), [1]);
+        const positive = e.node('Relu', [a]);
+        const negative = e.sub(a, positive);
+        bias = e.add(bias, e.reduceSum(e.mul(negative, upperIntercept), [2], false));
+        a = e.add(e.mul(positive, lowerSlope), e.mul(negative, upperSlope));
+        value = producer.inputs[0];
+      } else if (producer?.opType === 'Gemm' && intervals.has(producer.inputs[0])) {
+        const attrs = new OnnxAttributes(producer);
+        if (attrs.int('transA', 0) !== 0 || attrs.float('alpha', 1) !== 1 || attrs.float('beta', 1) !== 1) throw unsupported(graph, `CROWN-IBP through Gemm node "${producer.name}" with transA, alpha or beta`);
+        const weight = producer.inputs[1];
+        if (producer.inputs[2]) bias = e.add(bias, e.squeeze(e.node('MatMul', [a, e.unsqueeze(producer.inputs[2], [1])]), [2]));
+        // z = h·W (W [in, out]) or h·Wᵀ (transB, W [out, in]): A over h is A·Wᵀ or A·W.
+        a = e.node('MatMul', [a, attrs.int('transB', 0) ? weight : e.transpose(weight, [1, 0])]);
+        value = producer.inputs[0];
+      } else break;
+    }
+    // The chain must reach the input through layout ops only, so concretising on this value's box is exact.
+    for (let v = value; v !== input.name; ) {
+      const producer = producers.get(v);
+      if (!producer || !['Flatten', 'Reshape', 'Identity'].includes(producer.opType)) throw unsupported(graph, `CROWN-IBP below node "${producers.get(value)?.name ?? value}" (only Gemm/ReLU chains over the input, i.e. MLPs; train CNNs with --engine tfjs)`);
+      v = producer.inputs[0];
+    }
+    const iv = intervals.get(value)!;
+    const c = e.unsqueeze(center(iv), [2]);
+    const r = e.unsqueeze(radius(iv), [2]);
+    const dot = e.squeeze(e.sub(e.node('MatMul', [a, c]), e.node('MatMul', [e.node('Abs', [a]), r])), [2]);
+    return e.add(dot, bias);
+  };
 
   for (let index = 0; index < nodes.length; index++) {
     const node = nodes[index];
@@ -156,12 +227,21 @@ export function buildIbpTrainingGraph(bytes: Uint8Array, options: { elide?: bool
       const r = e.unsqueeze(radius(iv), [2]);
       let marginCenter = e.squeeze(e.node('MatMul', [difference, c]), [2]);
       const marginRadius = e.squeeze(e.node('MatMul', [e.node('Abs', [difference]), r]), [2]);
+      let marginBias: string | undefined;
       if (node.inputs[2]) {
         const bias = constant(node, 2, 'bias');
         const labelBias = e.reduceSum(e.mul(oneHot, bias), [1], true);
-        marginCenter = e.add(marginCenter, e.sub(labelBias, bias));
+        marginBias = e.sub(labelBias, bias);
+        marginCenter = e.add(marginCenter, marginBias);
       }
-      worst = e.neg(e.sub(marginCenter, marginRadius));
+      let lower = e.sub(marginCenter, marginRadius);
+      if (options.crownIbp) {
+        // The margin's zero bias when the Gemm has none: 0 · (the IBP margin), shaped [N, K].
+        const crown = crownLower(difference, marginBias ?? e.mul(lower, e.scalar(0)), node.inputs[0]);
+        const beta = e.slice(box, [2 * sampleSize + numClasses], [2 * sampleSize + numClasses + 1], [1]);
+        lower = e.add(e.mul(beta, crown), e.mul(e.sub(e.scalar(1), beta), lower));
+      }
+      worst = e.neg(lower);
       elided = true;
       break;
     }
@@ -213,6 +293,7 @@ export function buildIbpTrainingGraph(bytes: Uint8Array, options: { elide?: bool
     }
     for (const name of node.outputs) if (name) intervals.set(name, result);
   }
+  if (options.crownIbp && !elided) throw unsupported(graph, 'CROWN-IBP without a final Gemm layer to fold into the margins');
   if (!worst) {
     const out = intervals.get(outputName);
     if (!out) throw unsupported(graph, 'an output that does not depend on the input');
@@ -236,9 +317,9 @@ export function buildIbpTrainingGraph(bytes: Uint8Array, options: { elide?: bool
       name: 'rampart_ibp',
       node: e.nodes,
       initializer: [...initializers, ...e.initializers],
-      input: [valueInfo(box, ['N', 2 * sampleSize + numClasses])],
+      input: [valueInfo(box, ['N', ibpBoxWidth(sampleSize, numClasses)])],
       output: [valueInfo(ibpGraphNames.worstLogits, ['N', numClasses])],
     },
   });
-  return { bytes: onnxTypes.ModelProto.encode(model).finish(), sampleDims, numClasses, weights: [...weights], elided };
+  return { bytes: onnxTypes.ModelProto.encode(model).finish(), sampleDims, numClasses, weights: [...weights], elided, crownIbp: options.crownIbp ?? false };
 }

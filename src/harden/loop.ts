@@ -106,9 +106,12 @@ export function parseHardenOptions(input: HardenOptionsInput): HardenOptions {
   return parsed.data;
 }
 
-/** Whether the objective needs tfjs autodiff (no ONNX Runtime loss head for it; IBP has one, `certified/ort-ibp.ts`). */
+/**
+ * Whether the objective needs tfjs autodiff (no ONNX Runtime loss head for it). Certified training has ORT graphs
+ * (`certified/ort-ibp.ts`: IBP for the ops it bounds, CROWN-IBP for MLPs); `auto` falls back to tfjs without them.
+ */
 export function needsTfjsEngine(o: HardenOptions): boolean {
-  return o.labelSmoothing > 0 || o.adversarial.method === 'trades' || o.certified?.method === 'crown-ibp';
+  return o.labelSmoothing > 0 || o.adversarial.method === 'trades';
 }
 
 /** The model's seeded dropout layers (their call counters go into checkpoints). */
@@ -129,17 +132,17 @@ interface ChosenEngine {
 
 async function chooseEngine(source: HardenModelSource, o: HardenOptions): Promise<ChosenEngine> {
   const wantTfjs = o.engine === 'tfjs' || (o.engine === 'auto' && (needsTfjsEngine(o) || hasTrainingModeLayers(source.layersModel)));
-  const tfjsOnly = 'This objective (label smoothing, TRADES, CROWN-IBP, or a model with dropout/batch norm) needs the tfjs engine, which trains TF.js models only; ONNX models fine-tune on ONNX Runtime with pgd, fgsm-rs, fgsm, ensemble, ibp or plain training.';
+  const tfjsOnly = 'This objective (label smoothing, TRADES, or a model with dropout/batch norm) needs the tfjs engine, which trains TF.js models only; ONNX models fine-tune on ONNX Runtime with pgd, fgsm-rs, fgsm, ensemble, ibp, crown-ibp (MLPs) or plain training.';
   if (wantTfjs) {
     if (!source.layersModel) throw new RampartError('BAD_OPTION', tfjsOnly);
     return { engine: createTfjsEngine(source.layersModel) };
   }
-  if (o.engine === 'ort' && needsTfjsEngine(o)) throw new RampartError('BAD_OPTION', '--engine ort cannot train label smoothing, TRADES or CROWN-IBP objectives; use --engine tfjs or auto.');
+  if (o.engine === 'ort' && needsTfjsEngine(o)) throw new RampartError('BAD_OPTION', '--engine ort cannot train label smoothing or TRADES objectives; use --engine tfjs or auto.');
   let engine: TrainingEngine | undefined;
   try {
     const onnxBytes = source.onnxBytes ?? (source.layersModel ? exportToOnnx(source.layersModel) : undefined);
     engine = await createOrtEngine({ layersModel: source.layersModel, onnxBytes });
-    const ibp = o.certified?.method === 'ibp' ? await createOrtIbpObjective(engine, onnxBytes!) : undefined;
+    const ibp = o.certified ? await createOrtIbpObjective(engine, onnxBytes!, { crownIbp: o.certified.method === 'crown-ibp' }) : undefined;
     return { engine, ibp };
   } catch (e) {
     await engine?.release();
@@ -396,12 +399,14 @@ export async function hardenClassifier(
         if (adv.method === 'trades' || o.certified) {
           const tfjsEngine = engine as TfjsTrainingEngine;
           const kappa = o.certified ? rampValue({ from: o.certified.kappaStart, start: o.certified.ramp.start, end: o.certified.ramp.end }, o.certified.kappaEnd, progress) : 0;
+          // Fraction of the ε ramp done; CROWN-IBP's β = 1 − rampDone.
+          const rampDone = o.certified ? Math.min(1, progress / Math.max(o.certified.ramp.end, 1e-9)) : 1;
           const result =
             adv.method === 'trades'
               ? await tradesObjective(tfjsEngine, x, labels, n, { epsilon, norm, steps: adv.steps, stepFactor: adv.stepFactor, beta: adv.beta, bounds, random })
               : ortIbp
-                ? await ortIbp.compute(x, labels, n, { epsilon, kappa, bounds })
-                : certifiedObjective(tfjsEngine, x, labels, n, { method: o.certified!.method, epsilon, bounds, kappa, progress: Math.min(1, progress / Math.max(o.certified!.ramp.end, 1e-9)) });
+                ? await ortIbp.compute(x, labels, n, { epsilon, kappa, bounds, beta: o.certified!.method === 'crown-ibp' ? Math.max(0, 1 - rampDone) : 0 })
+                : certifiedObjective(tfjsEngine, x, labels, n, { method: o.certified!.method, epsilon, bounds, kappa, progress: rampDone });
           gradients = result.gradients;
           batchLoss = result.value;
           logits = result.logits;

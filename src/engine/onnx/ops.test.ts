@@ -233,6 +233,23 @@ const cases: OpCase[] = [
     ],
   },
   {
+    name: 'Greater, Less, Equal masks cast to float (a ReLU-relaxation step)',
+    input: [2, 3],
+    initializers: [weights('t', [3]), { name: 'zero', dims: [], data: [0] }],
+    nodes: [
+      node('Greater', ['x', 't'], {}, ['g']),
+      node('Less', ['x', 'zero'], {}, ['l']),
+      node('Cast', ['g'], { to: 1 }, ['gf']),
+      node('Cast', ['l'], { to: 1 }, ['lf']),
+      node('Equal', ['g', 'l'], {}, ['e']),
+      node('Cast', ['e'], { to: 1 }, ['ef']),
+      node('Add', ['gf', 'lf'], {}, ['s']),
+      node('Add', ['s', 'ef'], {}, ['s2']),
+      node('Mul', ['s2', 'x']),
+    ],
+    noGradient: true, // tfjs has no gradient for Equal (masks are piecewise constant)
+  },
+  {
     name: 'Slice opset 13 with axes and steps, negative step',
     input: [5, 6],
     initializers: [ints('st', [4, 1]), ints('en', [0, 100]), ints('ax', [1, 2]), ints('sp', [-2, 2])],

@@ -5,7 +5,7 @@ import { tf } from '../../engine/tf.js';
 import { createRandom } from '../../engine/random.js';
 import { exportToOnnx } from '../../engine/export-onnx.js';
 import { encodeOnnxModel } from '../../engine/onnx/build.js';
-import { buildIbpTrainingGraph, ibpGraphNames } from '../../certify/ibp-onnx-graph.js';
+import { buildIbpTrainingGraph, ibpBoxWidth, ibpGraphNames } from '../../certify/ibp-onnx-graph.js';
 import { certifiedMarginBounds } from '../../certify/training-bounds.js';
 import { createOrtEngine } from '../engines/ort-engine.js';
 import { createTfjsEngine } from '../engines/tfjs-engine.js';
@@ -45,19 +45,21 @@ function samples(size: number, n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n * size }, () => r.next());
 }
 
-async function runIbpGraph(bytes: Uint8Array, x: Float32Array, labels: Int32Array, size: number, k: number, epsilon: number): Promise<Float32Array> {
+async function runIbpGraph(bytes: Uint8Array, x: Float32Array, labels: Int32Array, size: number, k: number, epsilon: number, beta = 0): Promise<Float32Array> {
   const ort = await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(bytes);
   const n = labels.length;
-  const box = new Float32Array(n * (2 * size + k));
+  const width = ibpBoxWidth(size, k);
+  const box = new Float32Array(n * width);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < size; j++) {
-      box[i * (2 * size + k) + j] = Math.max(0, x[i * size + j] - epsilon);
-      box[i * (2 * size + k) + size + j] = Math.min(1, x[i * size + j] + epsilon);
+      box[i * width + j] = Math.max(0, x[i * size + j] - epsilon);
+      box[i * width + size + j] = Math.min(1, x[i * size + j] + epsilon);
     }
-    box[i * (2 * size + k) + 2 * size + labels[i]] = 1;
+    box[i * width + 2 * size + labels[i]] = 1;
+    box[i * width + 2 * size + k] = beta;
   }
-  const out = await session.run({ [ibpGraphNames.box]: new ort.Tensor('float32', box, [n, 2 * size + k]) });
+  const out = await session.run({ [ibpGraphNames.box]: new ort.Tensor('float32', box, [n, width]) });
   await session.release();
   return out[ibpGraphNames.worstLogits].data as Float32Array;
 }
@@ -93,7 +95,27 @@ describe('IBP as an ONNX graph (certified training on ONNX Runtime)', () => {
     });
   }
 
-  it('the objective and its weight gradients equal the tfjs IBP objective (MLP, κ 0.3 and 0, ε 0.1)', async () => {
+  it('CROWN-IBP graph (MLP): −(β·CROWN-IBP + (1−β)·IBP) equals the tfjs CROWN-IBP training bound for β 1, 0.4, 0', async () => {
+    const model = smallMlp(13);
+    const n = 6;
+    const x = samples(16, n, 8);
+    const labels = Int32Array.from({ length: n }, (_, i) => (i + 1) % 3);
+    const graph = buildIbpTrainingGraph(exportToOnnx(model), { crownIbp: true });
+    expect(graph.crownIbp).toBe(true);
+    for (const beta of [1, 0.4, 0]) {
+      const worst = await runIbpGraph(graph.bytes, x, labels, 16, 3, 0.08, beta);
+      const reference = tf.tidy(() => certifiedMarginBounds(model, tf.tensor(x, [n, 4, 4, 1]), labels, { method: 'crown-ibp', beta, epsilon: 0.08, safety: 0 }).dataSync() as Float32Array);
+      for (let i = 0; i < n * 3; i++) expect(worst[i], `β ${beta} [${i}]`).toBeCloseTo(-reference[i], 4);
+    }
+    // CROWN-IBP is at least as tight as IBP here (β = 1 vs β = 0) on some margin, and never an unsound mix.
+    const crown = await runIbpGraph(graph.bytes, x, labels, 16, 3, 0.08, 1);
+    const ibp = await runIbpGraph(graph.bytes, x, labels, 16, 3, 0.08, 0);
+    expect(crown.some((v, i) => v < ibp[i] - 1e-4)).toBe(true);
+    // A CNN's chain does not reach the input through Gemm/ReLU: refused (the loop then trains CROWN-IBP on tfjs).
+    expect(() => buildIbpTrainingGraph(exportToOnnx(smallCnn(1)), { crownIbp: true })).toThrow(/CROWN-IBP.*--engine tfjs/);
+  });
+
+  it('the objective and its weight gradients equal the tfjs objective (MLP, ε 0.1: IBP at κ 0.3 and 0, CROWN-IBP at β 0.75)', async () => {
     const model = smallMlp(9);
     const bytes = exportToOnnx(model);
     const ortEngine = await createOrtEngine({ onnxBytes: bytes });
@@ -102,9 +124,12 @@ describe('IBP as an ONNX graph (certified training on ONNX Runtime)', () => {
     const n = 8;
     const x = samples(16, n, 21);
     const labels = Int32Array.from({ length: n }, (_, i) => (i * 2) % 3);
-    for (const kappa of [0.3, 0]) {
-      const ours = await objective.compute(x, labels, n, { epsilon: 0.1, kappa, bounds: [0, 1] });
-      const reference = certifiedObjective(tfjsEngine, x, labels, n, { method: 'ibp', epsilon: 0.1, kappa, progress: 1, bounds: [0, 1] });
+    const crownObjective = await createOrtIbpObjective(ortEngine, bytes, { crownIbp: true });
+    for (const [kappa, progress] of [[0.3, 1], [0, 1], [0.5, 0.25]] as const) {
+      // progress < 1: CROWN-IBP with β = 1 − progress (the tfjs objective's schedule).
+      const crown = progress < 1;
+      const ours = await (crown ? crownObjective : objective).compute(x, labels, n, { epsilon: 0.1, kappa, bounds: [0, 1], beta: crown ? 1 - progress : 0 });
+      const reference = certifiedObjective(tfjsEngine, x, labels, n, { method: crown ? 'crown-ibp' : 'ibp', epsilon: 0.1, kappa, progress, bounds: [0, 1] });
       // The tfjs objective widens every bound by its float32 safety margin (1e-5 relative); the ORT graph does not.
       expect(Math.abs(ours.value - reference.value) / reference.value).toBeLessThan(1e-3);
       for (const [name, g] of reference.gradients) {
@@ -125,6 +150,7 @@ describe('IBP as an ONNX graph (certified training on ONNX Runtime)', () => {
     expect(verifiedFraction(worst, labels, n, 3)).toBeCloseTo(expected / n, 10);
     expect(verifiedFraction(Float32Array.from([0, -1, -2, 0.5, 0, -1]), [0, 1], 2, 3)).toBe(0.5);
     await objective.release();
+    await crownObjective.release();
     await ortEngine.release();
   });
 

@@ -1,6 +1,6 @@
 /**
- * Element-wise ONNX ops: arithmetic with NumPy broadcasting (folded on the host when both operands are shape
- * data), activations, Clip, and the pass-through ops (Identity, Dropout at inference).
+ * Element-wise ONNX ops: arithmetic and comparisons with NumPy broadcasting (folded on the host when both operands
+ * are shape data), activations, Clip, and the pass-through ops (Identity, Dropout at inference).
  */
 import { tf, type Tensor } from '../../tf.js';
 import { defineOnnxOp, type OnnxOpContext, type OnnxOpRule } from '../registry.js';
@@ -43,6 +43,29 @@ export const divOp = binary(
   (x, y, integer) => (integer ? Math.trunc(x / y) : x / y),
 );
 export const powOp = binary('Pow', (a, b) => tf.pow(toFloatTensor(a), toFloatTensor(b)), (x, y) => x ** y);
+
+/** Comparisons: bool results (masks), on the host for shape data. */
+function comparison(opType: string, onTensors: TensorBinary, onHost: (x: number, y: number) => boolean): OnnxOpRule {
+  return defineOnnxOp({
+    opType,
+    run(context: OnnxOpContext): OnnxValue {
+      const a = context.input(0);
+      const b = context.input(1);
+      if (isHost(a) && isHost(b)) return hostBinary(a, b, 'bool', (x, y) => (onHost(x, y) ? 1 : 0));
+      let ta = toTensor(a);
+      let tb = toTensor(b);
+      if (ta.dtype !== tb.dtype) {
+        ta = toFloatTensor(ta);
+        tb = toFloatTensor(tb);
+      }
+      return onTensors(ta, tb);
+    },
+  });
+}
+
+export const greaterOp = comparison('Greater', (a, b) => tf.greater(a, b), (x, y) => x > y);
+export const lessOp = comparison('Less', (a, b) => tf.less(a, b), (x, y) => x < y);
+export const equalOp = comparison('Equal', (a, b) => tf.equal(a, b), (x, y) => x === y);
 
 function unary(opType: string, onTensor: (x: Tensor, context: OnnxOpContext) => Tensor): OnnxOpRule {
   return defineOnnxOp({ opType, run: (context) => onTensor(toFloatTensor(context.input(0)), context) });
