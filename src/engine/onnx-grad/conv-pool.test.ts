@@ -7,7 +7,9 @@
  *   kernels, 2×2 and 3×3 pools, with and without bias; the two modes are bit-equal to each other; it is applied
  *   only where the input needs no gradient and the geometry fits;
  * - cropping a Conv's input to the rows a floor-mode MaxPool reads (`cropConvToPool`) leaves logits and input
- *   gradients bit-identical and weight gradients equal within 1e-5.
+ *   gradients bit-identical and weight gradients equal within 1e-5;
+ * - moving that crop up into a fused block (`sinkCropIntoConvPool`, a two-conv net shaped like the reference CNN)
+ *   leaves logits bit-identical and weight gradients within 1e-5 of both the unmoved and the plain graphs.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setupBackend } from '../backend.js';
@@ -165,5 +167,50 @@ describe('Conv input cropped to what a floor-mode MaxPool reads (cropConvToPool)
   it('leaves convs alone whose whole output is pooled', () => {
     const bytes = blockModel({ channels: 2, size: 12, kernel: 3, pool: 2, bias: true });
     expect(text(buildBackwardGraph(bytes, { loss: 'cross-entropy' })).includes('rampart_pool_crop')).toBe(false);
+  });
+});
+
+describe('crop moved into the fused block (sinkCropIntoConvPool)', () => {
+  /** The reference CNN's shape at 16×16: conv 3×3 → 14 → pool → 7 → conv 3×3 → 5 → pool reads 4 of 5 → 2. */
+  const twoLayers = (extraConsumer: boolean): Uint8Array =>
+    encodeOnnxModel({
+      inputs: [{ name: 'x', dims: ['n', 1, 16, 16] }],
+      outputs: [{ name: 'logits', dims: ['n', CLASSES] }, ...(extraConsumer ? [{ name: 'side' }] : [])],
+      initializers: [tensor('w1', [3, 1, 3, 3]), tensor('b1', [3]), tensor('w2', [4, 3, 3, 3]), tensor('b2', [4]), tensor('hw', [16, CLASSES])],
+      nodes: [
+        n('Conv', ['x', 'w1', 'b1'], 'c1'),
+        n('Relu', ['c1'], 'r1'),
+        n('MaxPool', ['r1'], 'p1', { kernel_shape: [2, 2], strides: [2, 2] }),
+        ...(extraConsumer ? [n('Identity', ['p1'], 'side')] : []),
+        n('Conv', ['p1', 'w2', 'b2'], 'c2'),
+        n('Relu', ['c2'], 'r2'),
+        n('MaxPool', ['r2'], 'p2', { kernel_shape: [2, 2], strides: [2, 2] }),
+        n('Flatten', ['p2'], 'f', { axis: 1 }),
+        n('MatMul', ['f', 'hw'], 'logits'),
+      ],
+    });
+  for (const [fillName, fill] of Object.entries(fills)) {
+    it(`${fillName}: the first block pools only the 6×6 the second conv reads; same logits and weight gradients`, async () => {
+      const bytes = twoLayers(false);
+      const plain = buildBackwardGraph(bytes, training({ fuseConvPool: false, cropConvToPool: false }));
+      const unsunk = buildBackwardGraph(bytes, training({ sinkCropIntoConvPool: false }));
+      const sunk = buildBackwardGraph(bytes, training({}));
+      expect(text(unsunk).includes('rampart_pool_crop')).toBe(true);
+      expect(text(sunk).includes('rampart_pool_crop')).toBe(false);
+      expect(text(sunk).includes('rampart_plane_input')).toBe(true);
+      const x = Float32Array.from({ length: N * 256 }, (_, i) => fill(Math.floor(i / 256), i % 256));
+      const [reference, a, b] = [await run(plain, x), await run(unsunk, x), await run(sunk, x)];
+      expect(Array.from(b.logits)).toEqual(Array.from(a.logits));
+      expect(maxRelative(b.logits, reference.logits)).toBeLessThan(1e-5);
+      for (const [weight, g] of reference.parameterGradients) {
+        expect(maxRelative(b.parameterGradients.get(weight)!, g), weight).toBeLessThan(1e-5);
+        expect(maxRelative(b.parameterGradients.get(weight)!, a.parameterGradients.get(weight)!), weight).toBeLessThan(1e-5);
+      }
+    });
+  }
+
+  it('stays out when the pooled output has another consumer', () => {
+    const graph = buildBackwardGraph(twoLayers(true), training({}));
+    expect(text(graph).includes('rampart_pool_crop')).toBe(true);
   });
 });

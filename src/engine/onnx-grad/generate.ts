@@ -35,7 +35,7 @@ import { probeShapes, type ProbeResult, type ValueFacts } from './shapes.js';
 import { BackwardUnsupported, type BackwardContext, type BackwardRegistry } from './registry.js';
 import { builtinBackwardRules } from './builtin.js';
 import { emitLossHead } from './loss-heads.js';
-import { cropConvToPool, fuseConvMaxPoolPlanes, rewriteForBackward } from './rewrite.js';
+import { cropConvToPool, fuseConvMaxPoolPlanes, rewriteForBackward, sinkCropIntoConvPool } from './rewrite.js';
 import { CONV_POOL_PLANES, expandConvPoolPlanes, type ConvPoolMode } from './rules/conv-pool.js';
 
 export const backwardNames = {
@@ -66,6 +66,8 @@ export interface BackwardGraphOptions {
   fuseConvPool?: boolean | ConvPoolMode;
   /** Crop a Conv's input to the rows/columns a following floor-mode MaxPool reads (default true; bit-identical). */
   cropConvToPool?: boolean;
+  /** Move such a crop up into a fused conv-pool block when only a Relu sits between them (default true). */
+  sinkCropIntoConvPool?: boolean;
 }
 
 export interface TrainableParameter {
@@ -269,6 +271,7 @@ export function buildBackwardGraph(source: Uint8Array | { bytes: Uint8Array; gra
   if (options.cropConvToPool ?? true) {
     const cropped = cropConvToPool({ nodes, raw: rawNodes, facts, outputs: new Set(graph.outputs.map((o) => o.name)), taken, initializers: rawGraph.initializer as Raw[], opset: graph.opset });
     if (cropped > 0) fuse();
+    if (cropped > 0 && options.fuseConvPool !== false && (options.sinkCropIntoConvPool ?? true)) sinkCropIntoConvPool({ nodes, raw: rawNodes, facts, outputs: new Set(graph.outputs.map((o) => o.name)), taken, initializers: rawGraph.initializer as Raw[] });
   }
 
   // ---- constants and trainable weights -----------------------------------------------------------------

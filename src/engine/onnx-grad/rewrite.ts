@@ -9,7 +9,7 @@
  */
 import type { OnnxNode } from '../onnx/graph.js';
 import type { ValueFacts } from './shapes.js';
-import { convPoolGeometry, convPoolNode, type ConvPoolMode } from './rules/conv-pool.js';
+import { CONV_POOL_PLANES, convPoolGeometry, convPoolNode, type ConvPoolMode } from './rules/conv-pool.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Raw = any;
@@ -203,4 +203,55 @@ export function cropConvToPool(input: RewriteInput & { initializers: Raw[]; opse
     raw.splice(at, 0, { name: slice.name, opType: 'Slice', domain: '', input: slice.inputs, output: slice.outputs, attribute: [] });
   }
   return crops.length;
+}
+
+/**
+ * Moves a `cropConvToPool` Slice up into a fused conv-pool block when only a Relu sits between them (each the
+ * other's only consumer): the block then pools only the cropped rows/columns (its plane convs read a slice of the
+ * SpaceToDepth planes), the Relu works on the cropped tensor, and the backward pass needs no Pad of the conv's
+ * input gradient. Bit-identical values (the dropped rows/columns never reach the loss). Returns the number moved.
+ */
+export function sinkCropIntoConvPool(input: RewriteInput & { initializers: Raw[] }): number {
+  const { nodes, raw, facts, outputs, initializers } = input;
+  const consumers = new Map<string, number>();
+  for (const node of nodes) for (const name of node.inputs) if (name) consumers.set(name, (consumers.get(name) ?? 0) + 1);
+  const producer = new Map<string, number>();
+  nodes.forEach((node, k) => node.outputs.forEach((name) => name && producer.set(name, k)));
+  const removed: number[] = [];
+  nodes.forEach((slice, k) => {
+    if (slice.opType !== 'Slice' || !slice.name.includes('/rampart_pool_crop')) return;
+    const r = slice.inputs[0];
+    const j = producer.get(r);
+    if (j === undefined || nodes[j].opType !== 'Relu' || consumers.get(r) !== 1 || outputs.has(r)) return;
+    const relu = nodes[j];
+    const f = producer.get(relu.inputs[0]);
+    if (f === undefined || nodes[f].opType !== CONV_POOL_PLANES || consumers.get(relu.inputs[0]) !== 1 || outputs.has(relu.inputs[0])) return;
+    const cropped = facts.get(slice.outputs[0]);
+    if (!cropped) return;
+    const rows = cropped.dims.slice(2);
+    const fused = nodes[f];
+    fused.attributes.set('crop', rows);
+    for (const name of [relu.inputs[0], r]) {
+      const old = facts.get(name)!;
+      facts.set(name, { ...old, dims: [...old.dims.slice(0, 2), ...rows], dims2: [...old.dims2.slice(0, 2), ...rows] });
+    }
+    // Consumers of the slice read the (now cropped) Relu output instead.
+    for (let q = 0; q < nodes.length; q++) {
+      if (!nodes[q].inputs.includes(slice.outputs[0])) continue;
+      const inputs = nodes[q].inputs.map((name) => (name === slice.outputs[0] ? r : name));
+      nodes[q] = { ...nodes[q], inputs };
+      raw[q] = copyRaw(raw[q], inputs, nodes[q].outputs);
+    }
+    removed.push(k);
+    // The slice's own bound constants go with it.
+    for (const name of slice.inputs.slice(1)) {
+      const at = initializers.findIndex((t) => t.name === name);
+      if (at >= 0) initializers.splice(at, 1);
+    }
+  });
+  for (const k of removed.sort((a, b) => b - a)) {
+    nodes.splice(k, 1);
+    raw.splice(k, 1);
+  }
+  return removed.length;
 }

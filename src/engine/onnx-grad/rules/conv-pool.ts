@@ -50,6 +50,13 @@ export interface ConvPoolGeometry {
   out: [number, number];
 }
 
+/** The geometry of a fused node: its pooled output cropped to the node's `crop` rows/columns when set. */
+export function fusedGeometry(node: OnnxNode, xDims: number[], wDims: number[]): ConvPoolGeometry {
+  const g = convPoolGeometry(xDims, wDims, node.attributes.get('pool') as number)!;
+  const crop = node.attributes.get('crop') as number[] | undefined;
+  return crop ? { ...g, out: [crop[0], crop[1]] } : g;
+}
+
 /** The geometry when the block can run in plane layout, else undefined (x [N, C, H, W], w [O, C, kh, kw]). */
 export function convPoolGeometry(xDims: number[], wDims: number[], p: number): ConvPoolGeometry | undefined {
   if (xDims.length !== 4 || wDims.length !== 4 || p < 2) return undefined;
@@ -141,14 +148,18 @@ export function convPoolNode(name: string, inputs: string[], output: string, fre
 /** Forward expansion of a fused node into plain ONNX ops (appended to `e.nodes`, then returned and removed). */
 export function expandConvPoolPlanes(node: OnnxNode, e: GraphEmitter, xDims: number[], wDims: number[]): NodeObject[] {
   const p = node.attributes.get('pool') as number;
-  const g = convPoolGeometry(xDims, wDims, p)!;
+  const g = fusedGeometry(node, xDims, wDims);
   const [x, w, b] = node.inputs;
   const names = convPoolNames(node);
   const start = e.nodes.length;
   const { forward } = planeFilterTables(g);
   const named = (opType: string, input: string[], output: string, attribute: NodeObject['attribute'] = []) =>
     e.nodes.push({ name: output, opType, input, output: [output], attribute });
-  named('SpaceToDepth', [x], names.planesInput, [{ name: 'blocksize', type: OnnxAttributeType.INT, i: p }]);
+  const blocksize = [{ name: 'blocksize', type: OnnxAttributeType.INT, i: p }];
+  // A cropped block reads only the planes' first out + K' − 1 rows/columns.
+  const reach = [g.out[0] + g.planeKernel[0] - 1, g.out[1] + g.planeKernel[1] - 1];
+  if (reach[0] === xDims[2] / p && reach[1] === xDims[3] / p) named('SpaceToDepth', [x], names.planesInput, blocksize);
+  else named('Slice', [e.node('SpaceToDepth', [x], { blocksize: { int: p } }), e.int64([0, 0]), e.int64(reach), e.int64([2, 3])], names.planesInput);
   const flat = e.node('Concat', [e.reshape(w, e.int64([-1])), e.floatTensor('plane_zero', [1], [0])], { axis: { int: 0 } });
   const filterShape = (planes: number) => e.int64([planes * g.o, p * p * g.c, ...g.planeKernel]);
   const kernel = [{ name: 'kernel_shape', type: OnnxAttributeType.INTS, ints: g.planeKernel }];
@@ -181,7 +192,7 @@ export const convPoolPlanesRule = defineBackwardRule({
     const [x, w, b] = [c.input(0), c.input(1), c.input(2)];
     const names = convPoolNames(c.node);
     const p = c.node.attributes.get('pool') as number;
-    const geometry = convPoolGeometry(c.facts(x).dims, c.facts(w).dims, p)!;
+    const geometry = fusedGeometry(c.node, c.facts(x).dims, c.facts(w).dims);
     const { o, planeKernel: kp, out } = geometry;
     const p2 = p * p;
     const cells = out[0] * out[1];
