@@ -30,5 +30,5 @@ export { withEstimatedGradients } from './estimated-gradients.js';
 export type { EstimatedGradientOptions } from './estimated-gradients.js';
 export { VotingEnsemble, StackedEnsemble, isEnsemble, readEnsembleFolder, readEnsembleManifest, ensembleManifestSchema, ensembleMemberSpec, ENSEMBLE_MANIFEST } from './ensemble.js';
 export type { VotingOptions, EnsembleModel, EnsembleManifest, EnsembleManifestInput } from './ensemble.js';
-export { combineSoftVotingOnnx, writeEnsembleOnnx, memberOnnxFile } from './ensemble-onnx.js';
-export type { OnnxMember, EnsembleOnnxResult } from './ensemble-onnx.js';
+export { combineSoftVotingOnnx, combineEnsembleOnnx, ensembleCombination, writeEnsembleOnnx, memberOnnxFile } from './ensemble-onnx.js';
+export type { OnnxMember, EnsembleOnnxResult, EnsembleOnnxCombination } from './ensemble-onnx.js';

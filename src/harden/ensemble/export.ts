@@ -1,8 +1,9 @@
 /**
  * Ensemble folders: `ensemble.json` (kind, voting, weights, member folders; the stacking meta-learner) beside one
- * sub-folder per member (TF.js model.json + weights.bin + model.onnx, each loadable by `loadModel`), and for soft
- * voting one `model.onnx` holding the whole ensemble (src/engine/ensemble-onnx.ts). `loadModel(dir)` reads the
- * folder back (src/engine/ensemble.ts); `loadEnsemble(dir)` is the same with tfjs gradients.
+ * sub-folder per member (TF.js model.json + weights.bin + model.onnx, each loadable by `loadModel`), and one
+ * `model.onnx` holding the whole ensemble — soft or hard voting, or stacking (src/engine/ensemble-onnx.ts).
+ * `loadModel(dir)` reads the folder back (src/engine/ensemble.ts); `loadEnsemble(dir)` is the same with tfjs
+ * gradients.
  * @example await saveEnsemble('runs/bag', ensemble, members.map((m) => m.layersModel));
  */
 import fs from 'node:fs';
@@ -12,13 +13,13 @@ import { folderSaveHandler } from '../../engine/tfjs-io.js';
 import { exportToOnnx } from '../../engine/export-onnx.js';
 import { loadModel } from '../../engine/load.js';
 import { RampartError } from '../../errors.js';
-import { ENSEMBLE_MANIFEST, StackedEnsemble, VotingEnsemble, readEnsembleFolder, type EnsembleManifest, type EnsembleModel } from '../../engine/ensemble.js';
+import { ENSEMBLE_MANIFEST, StackedEnsemble, type VotingEnsemble, readEnsembleFolder, type EnsembleManifest, type EnsembleModel } from '../../engine/ensemble.js';
 import { writeEnsembleOnnx, type EnsembleOnnxResult } from '../../engine/ensemble-onnx.js';
 
 export type { EnsembleManifest };
 
 export interface SaveEnsembleOptions {
-  /** Write the single-graph model.onnx for soft voting (default true). */
+  /** Write the single-graph model.onnx (default true). */
   onnx?: boolean;
   /** Extra manifest fields (e.g. `method`). */
   extra?: Record<string, unknown>;
@@ -51,17 +52,7 @@ export async function saveEnsemble(dir: string, ensemble: VotingEnsemble | Stack
   };
   fs.rmSync(path.join(dir, 'model.onnx'), { force: true });
   fs.writeFileSync(path.join(dir, ENSEMBLE_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
-  const onnx: EnsembleOnnxResult =
-    ensemble instanceof VotingEnsemble && ensemble.voting === 'soft' && options.onnx !== false
-      ? await writeEnsembleOnnx(dir, ensemble)
-      : {
-          skipped:
-            ensemble.voting === 'soft'
-              ? 'not requested'
-              : ensemble.voting === 'hard'
-                ? 'hard voting is not differentiable, so it is not written as one ONNX graph; its members are'
-                : 'stacking is not written as one ONNX graph (its meta-learner is in ensemble.json); its members are',
-        };
+  const onnx: EnsembleOnnxResult = options.onnx !== false ? await writeEnsembleOnnx(dir, ensemble) : { skipped: 'not requested' };
   return { manifest: onnx.file ? { ...manifest, onnx: 'model.onnx' } : manifest, onnx };
 }
 

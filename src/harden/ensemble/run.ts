@@ -4,7 +4,7 @@
  *   adversarially, noise- or certifiably trained with the same options as `rampart harden`) inside bagging
  *   (bootstrap, soft vote), boosting (SAMME, α-weighted hard vote) or stacking (out-of-fold meta-learner); then
  *   per-member and ensemble clean accuracy and mean disagreement on the test data, and the folder: ensemble.json,
- *   member-i/ (TF.js + model.onnx), model.onnx (soft voting, one graph) and rampart.json (command, seed, figures).
+ *   member-i/ (TF.js + model.onnx), model.onnx (the whole ensemble, one graph) and rampart.json (command, seed, figures).
  * - `combineEnsemble(config)`: an ensemble of existing models (copied into the folder) with given weights/voting.
  * Seeded: member m of a run with seed s trains with seed s + m (bagging/boosting) and draws its bootstrap or
  * resample from s too, so a run repeats exactly on the same backend.
@@ -356,7 +356,7 @@ export async function combineEnsemble(input: CombineEnsembleConfig, extra: { com
   const ensemble = await loadModel(config.out);
   try {
     if (!isEnsemble(ensemble) || ensemble instanceof StackedEnsemble) throw new RampartError('INTERNAL', `${config.out} did not load as a voting ensemble.`);
-    const onnx: EnsembleOnnxResult = config.voting === 'soft' ? await writeEnsembleOnnx(config.out, ensemble) : { skipped: 'hard voting is not written as one ONNX graph (argmax votes have no gradient); the members are' };
+    const onnx: EnsembleOnnxResult = await writeEnsembleOnnx(config.out, ensemble);
     let figures: EnsembleFigures | undefined;
     if (config.data) {
       const data = await openDataset(config.data, { limit: config.limit });
