@@ -64,6 +64,9 @@ export interface BackwardGraphOptions {
   /** Fuse a first-layer Conv → MaxPool whose input needs no gradient into the pool-plane form of
    * `rules/conv-pool.ts` (default true; equal up to float summation order). */
   fuseConvPool?: boolean | ConvPoolMode;
+  /** Blocks whose input needs a gradient keep the plain Conv + MaxPool forward and route the gradient in plane
+   * layout (`'exact'` mode of `rules/conv-pool.ts`; default true; ties routed as the plain form routes them). */
+  fuseConvPoolExact?: boolean;
   /** Crop a Conv's input to the rows/columns a following floor-mode MaxPool reads (default true; bit-identical). */
   cropConvToPool?: boolean;
   /** Move such a crop up into a fused conv-pool block when only a Relu sits between them (default true). */
@@ -265,7 +268,8 @@ export function buildBackwardGraph(source: Uint8Array | { bytes: Uint8Array; gra
     const gradientSources = new Set<string>(wantInput ? [input.name] : []);
     for (const [name, tensor] of graph.initializers) if (tensor.data instanceof Float32Array || tensor.data instanceof Float64Array) gradientSources.add(name);
     const mode = options.fuseConvPool === 'argmax' ? 'argmax' : 'compare';
-    fuseConvMaxPoolPlanes({ nodes, raw: rawNodes, facts, outputs: new Set(graph.outputs.map((o) => o.name)), taken, gradientSources, mode });
+    const exact = options.fuseConvPoolExact ?? true;
+    fuseConvMaxPoolPlanes({ nodes, raw: rawNodes, facts, outputs: new Set(graph.outputs.map((o) => o.name)), taken, gradientSources, mode, exact });
   };
   fuse();
   if (options.cropConvToPool ?? true) {

@@ -70,7 +70,7 @@ export function rewriteForBackward(input: RewriteInput): number {
  * where the conv is bound by memory traffic, not by the p²·K'² / k² more multiply-adds of the plane filter.
  * Returns the number of fused blocks.
  */
-export function fuseConvMaxPoolPlanes(input: RewriteInput & { gradientSources: Set<string>; mode: ConvPoolMode }): number {
+export function fuseConvMaxPoolPlanes(input: RewriteInput & { gradientSources: Set<string>; mode: ConvPoolMode; exact?: boolean }): number {
   const { nodes, raw, facts, outputs, taken, gradientSources, mode } = input;
   const carries = new Set(gradientSources);
   for (const node of nodes) if (node.inputs.some((name) => name && carries.has(name))) node.outputs.forEach((name) => name && carries.add(name));
@@ -94,7 +94,9 @@ export function fuseConvMaxPoolPlanes(input: RewriteInput & { gradientSources: S
     const conv = nodes[j];
     if (conv.opType !== 'Conv' || conv.domain !== '' || consumers.get(pool.inputs[0]) !== 1 || outputs.has(pool.inputs[0])) return;
     const [x, w, b] = conv.inputs;
-    if (!x || !w || carries.has(x)) return;
+    if (!x || !w) return;
+    const blockMode: ConvPoolMode = carries.has(x) ? 'exact' : mode;
+    if (blockMode === 'exact' && !input.exact) return;
     const convPad = (conv.attributes.get('auto_pad') as string | undefined) ?? 'NOTSET';
     if (!['NOTSET', 'VALID'].includes(convPad) || !all(ints(conv, 'pads'), 0) || !all(ints(conv, 'strides'), 1) || !all(ints(conv, 'dilations'), 1)) return;
     if (((conv.attributes.get('group') as number | undefined) ?? 1) !== 1) return;
@@ -110,7 +112,7 @@ export function fuseConvMaxPoolPlanes(input: RewriteInput & { gradientSources: S
       taken.add(name);
       return name;
     };
-    const node = convPoolNode(`${conv.name}/rampart_planes`, b ? [x, w, b] : [x, w], pool.outputs[0], fresh, kernel[0], mode);
+    const node = convPoolNode(`${conv.name}/rampart_planes`, b ? [x, w, b] : [x, w], pool.outputs[0], fresh, kernel[0], blockMode);
     fused.push({ conv: j, pool: k, node });
   });
   // Replace the pool by the fused node and drop the conv (highest index first keeps the others valid).
@@ -225,7 +227,7 @@ export function sinkCropIntoConvPool(input: RewriteInput & { initializers: Raw[]
     if (j === undefined || nodes[j].opType !== 'Relu' || consumers.get(r) !== 1 || outputs.has(r)) return;
     const relu = nodes[j];
     const f = producer.get(relu.inputs[0]);
-    if (f === undefined || nodes[f].opType !== CONV_POOL_PLANES || consumers.get(relu.inputs[0]) !== 1 || outputs.has(relu.inputs[0])) return;
+    if (f === undefined || nodes[f].opType !== CONV_POOL_PLANES || nodes[f].attributes.get('exact') === 1 || consumers.get(relu.inputs[0]) !== 1 || outputs.has(relu.inputs[0])) return;
     const cropped = facts.get(slice.outputs[0]);
     if (!cropped) return;
     const rows = cropped.dims.slice(2);

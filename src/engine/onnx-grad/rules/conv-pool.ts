@@ -104,14 +104,12 @@ export function planeFilterTables(g: ConvPoolGeometry): { forward: number[]; bac
 }
 
 /** How the fused block finds each window's first maximum in the backward pass. */
-export type ConvPoolMode = 'argmax' | 'compare';
+export type ConvPoolMode = 'argmax' | 'compare' | 'exact';
 
-/** The fused node's forward intermediates, which the backward rule reads (kept as extra node outputs). The
- * per-plane filters are outputs too, so that an input-gradient form (ConvTranspose per plane + DepthToSpace) could
- * reuse them; it is not offered: see the module comment on ties. */
+/** The fused node's forward intermediates, which the backward rule reads (kept as extra node outputs). */
 export interface ConvPoolNames {
   out: string;
-  /** SpaceToDepth of the input [N, p²·C, H/p, W/p]. */
+  /** SpaceToDepth of the input [N, p²·C, H/p, W/p] (`'exact'`: emitted by the backward rule when W needs a gradient). */
   planesInput: string;
   /** `'argmax'`: the one plane conv [N, p²·O, H', W']; `'compare'`: the p² per-plane convs [N, O, H', W']. */
   planes: string[];
@@ -119,16 +117,35 @@ export interface ConvPoolNames {
   filters: string[];
   /** `'compare'`: the pooled maximum before the bias. */
   max?: string;
+  /** `'exact'`: the plain conv output [N, O, H − kh + 1, W − kw + 1]. */
+  convOut?: string;
+}
+
+export function convPoolMode(node: OnnxNode): ConvPoolMode {
+  return node.attributes.get('exact') === 1 ? 'exact' : node.attributes.get('compare') === 1 ? 'compare' : 'argmax';
 }
 
 export function convPoolNames(node: OnnxNode): ConvPoolNames {
-  const count = node.attributes.get('compare') === 1 ? (node.attributes.get('pool') as number) ** 2 : 1;
+  const mode = convPoolMode(node);
+  if (mode === 'exact') {
+    const [out, planesInput, convOut] = node.outputs;
+    return { out, planesInput, planes: [], filters: [], convOut };
+  }
+  const count = mode === 'compare' ? (node.attributes.get('pool') as number) ** 2 : 1;
   const [out, planesInput, ...rest] = node.outputs;
   return { out, planesInput, planes: rest.slice(0, count), filters: rest.slice(count, 2 * count), max: count > 1 ? rest[2 * count] : undefined };
 }
 
 /** The fused node (outputs: the pooled output with bias, then the intermediates of {@link ConvPoolNames}). */
 export function convPoolNode(name: string, inputs: string[], output: string, fresh: (base: string) => string, p: number, mode: ConvPoolMode): OnnxNode {
+  const attributes = new Map<string, number>([
+    ['pool', p],
+    ['compare', mode === 'compare' ? 1 : 0],
+    ['exact', mode === 'exact' ? 1 : 0],
+  ]);
+  if (mode === 'exact') {
+    return { name, opType: CONV_POOL_PLANES, domain: '', inputs, outputs: [output, fresh(`${output}/rampart_plane_input`), fresh(`${output}/rampart_conv`)], attributes };
+  }
   const count = mode === 'argmax' ? 1 : p * p;
   const planes = Array.from({ length: count }, (_, d) => fresh(`${output}/rampart_plane_${d}`));
   const filters = Array.from({ length: count }, (_, d) => fresh(`${output}/rampart_plane_filter_${d}`));
@@ -138,11 +155,17 @@ export function convPoolNode(name: string, inputs: string[], output: string, fre
     domain: '',
     inputs,
     outputs: [output, fresh(`${output}/rampart_plane_input`), ...planes, ...filters, ...(mode === 'compare' ? [fresh(`${output}/rampart_plane_max`)] : [])],
-    attributes: new Map<string, number>([
-      ['pool', p],
-      ['compare', mode === 'compare' ? 1 : 0],
-    ]),
+    attributes,
   };
+}
+
+/** The per-plane filters Wc_d [O, p²·C, K'h, K'w] gathered from W (constant-folded when W is a constant). */
+function planeFilters(e: GraphEmitter, w: string, g: ConvPoolGeometry): string[] {
+  const p2 = g.p * g.p;
+  const { forward } = planeFilterTables(g);
+  const size = forward.length / p2;
+  const flat = e.node('Concat', [e.reshape(w, e.int64([-1])), e.floatTensor('plane_zero', [1], [0])], { axis: { int: 0 } });
+  return Array.from({ length: p2 }, (_, d) => e.reshape(e.node('Gather', [flat, e.int64(forward.slice(d * size, (d + 1) * size))]), e.int64([g.o, p2 * g.c, ...g.planeKernel])));
 }
 
 /** Forward expansion of a fused node into plain ONNX ops (appended to `e.nodes`, then returned and removed). */
@@ -152,6 +175,16 @@ export function expandConvPoolPlanes(node: OnnxNode, e: GraphEmitter, xDims: num
   const [x, w, b] = node.inputs;
   const names = convPoolNames(node);
   const start = e.nodes.length;
+  if (convPoolMode(node) === 'exact') {
+    // The plain Conv and MaxPool (ONNX Runtime's fast forward kernels); only the backward pass differs.
+    e.nodes.push({ name: names.convOut!, opType: 'Conv', input: b ? [x, w, b] : [x, w], output: [names.convOut!], attribute: [{ name: 'kernel_shape', type: OnnxAttributeType.INTS, ints: g.k }] });
+    const pool = [
+      { name: 'kernel_shape', type: OnnxAttributeType.INTS, ints: [p, p] },
+      { name: 'strides', type: OnnxAttributeType.INTS, ints: [p, p] },
+    ];
+    e.nodes.push({ name: names.out, opType: 'MaxPool', input: [names.convOut!], output: [names.out], attribute: pool });
+    return e.nodes.splice(start);
+  }
   const { forward } = planeFilterTables(g);
   const named = (opType: string, input: string[], output: string, attribute: NodeObject['attribute'] = []) =>
     e.nodes.push({ name: output, opType, input, output: [output], attribute });
@@ -196,12 +229,29 @@ export const convPoolPlanesRule = defineBackwardRule({
     const { o, planeKernel: kp, out } = geometry;
     const p2 = p * p;
     const cells = out[0] * out[1];
-    if (c.needsGrad(0)) throw c.unsupported('the fused conv-pool block has no input gradient (internal error: fused although the input needs one)');
+    const mode = convPoolMode(c.node);
+    if (c.needsGrad(0) && mode !== 'exact') throw c.unsupported('the fused conv-pool block has no input gradient (internal error: fused although the input needs one)');
     if (b && c.needsGrad(2)) c.addGrad(2, e.reduceSum(g, [0, 2, 3], false));
-    if (!c.needsGrad(1)) return;
+    if (!c.needsGrad(0) && !c.needsGrad(1)) return;
     // The pooled gradient routed to each window's first maximal cell, per plane-conv output.
     const routed: string[] = [];
-    if (names.planes.length === 1) {
+    if (mode === 'exact') {
+      // The plain conv output's cells in SpaceToDepth plane order (bit-identical values, so ties stay ties), split
+      // into the p² planes, and the rest chain below against the MaxPool output.
+      const convDims = c.facts(x).dims.slice(2).map((size, i) => size - geometry.k[i] + 1);
+      const used = convDims.every((size, i) => size === p * out[i]) ? names.convOut! : e.slice(names.convOut!, [0, 0], [p * out[0], p * out[1]], [2, 3]);
+      const planes = e.nodeN('Split', [e.node('SpaceToDepth', [used], { blocksize: { int: p } }), e.int64(new Array<number>(p2).fill(o))], p2, { axis: { int: 1 } });
+      let rest = g;
+      for (let d = 0; d < p2; d++) {
+        if (d === p2 - 1) {
+          routed.push(rest);
+          break;
+        }
+        const hit = e.node('Cast', [e.node('Equal', [planes[d], names.out])], { to: { int: OnnxDataType.FLOAT } });
+        routed.push(e.mul(hit, rest));
+        rest = e.sub(rest, routed[d]);
+      }
+    } else if (names.planes.length === 1) {
       // ArgMax over the planes (first maximum), one-hot, times the pooled gradient: [N, p²·O, H', W'].
       const length = o * cells;
       const first = e.node('ArgMax', [e.reshape(names.planes[0], e.int64([-1, p2, length]))], { axis: { int: 1 }, keepdims: { int: 1 }, select_last_index: { int: 0 } });
@@ -222,10 +272,19 @@ export const convPoolPlanesRule = defineBackwardRule({
         rest = e.sub(rest, routed[d]);
       }
     }
+    if (c.needsGrad(0)) {
+      // Back through each plane's filter (ConvTranspose onto the SpaceToDepth planes of x), summed; DepthToSpace
+      // undoes SpaceToDepth.
+      const filters = planeFilters(e, w, geometry);
+      const parts = routed.map((r, d) => e.node('ConvTranspose', [r, filters[d]], { kernel_shape: { ints: kp } }));
+      c.addGrad(0, e.node('DepthToSpace', [parts.length === 1 ? parts[0] : e.node('Sum', parts)], { blocksize: { int: p }, mode: { string: 'DCR' } }));
+    }
+    if (!c.needsGrad(1)) return;
+    const planesInput = mode === 'exact' ? e.node('SpaceToDepth', [x], { blocksize: { int: p } }) : names.planesInput;
     // Per-sample window columns of the planes input: [N, H'·W', p²·C·K'h·K'w] in Wc's (channel, u1, v1) order.
     const windows: string[] = [];
     for (let u = 0; u < kp[0]; u++) {
-      for (let v = 0; v < kp[1]; v++) windows.push(e.unsqueeze(e.slice(names.planesInput, [u, v], [u + out[0], v + out[1]], [2, 3]), [2]));
+      for (let v = 0; v < kp[1]; v++) windows.push(e.unsqueeze(e.slice(planesInput, [u, v], [u + out[0], v + out[1]], [2, 3]), [2]));
     }
     const stacked = windows.length === 1 ? windows[0] : e.node('Concat', windows, { axis: { int: 2 } });
     const columns = e.transpose(e.reshape(stacked, e.int64([-1, p2 * geometry.c * kp[0] * kp[1], cells])), [0, 2, 1]);
