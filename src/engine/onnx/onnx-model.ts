@@ -163,7 +163,11 @@ export async function loadOnnxModel(file: string | Uint8Array, options: OnnxMode
   }
   const plan = planInput(graph, opts.layout);
   if (activeBackend() === undefined) await setupBackend();
-  const imported: ImportedOnnxGraph | undefined = opts.forwardOnly ? undefined : importOnnxGraph(graph);
+  // ArgMax makes the output piecewise constant in the input (e.g. a hard-voting ensemble's single graph): it has no
+  // input gradient, so such a graph runs forward-only through ONNX Runtime (a black box) instead of failing import
+  const noGradient = graphOpTypes(graph).includes('ArgMax') ? 'its graph takes an ArgMax (piecewise-constant output, no input gradient); use a score- or decision-based attack' : undefined;
+  const forwardOnly = opts.forwardOnly || noGradient !== undefined;
+  const imported: ImportedOnnxGraph | undefined = forwardOnly ? undefined : importOnnxGraph(graph);
   const output = graph.outputs[0];
   let runner: OrtRunner;
   try {
@@ -214,7 +218,7 @@ export async function loadOnnxModel(file: string | Uint8Array, options: OnnxMode
     if (!imported) {
       throw new RampartError(
         'BAD_OPTION',
-        `${id} was loaded forward-only (ONNX Runtime); load it without forwardOnly to compute gradients or synchronous logits.`,
+        noGradient ? `${id} has no gradients or synchronous logits: ${noGradient}.` : `${id} was loaded forward-only (ONNX Runtime); load it without forwardOnly to compute gradients or synchronous logits.`,
       );
     }
     return imported;
@@ -288,7 +292,7 @@ export async function loadOnnxModel(file: string | Uint8Array, options: OnnxMode
       .reduce((sum, t) => sum + t.data.length, 0),
     graph,
     layout: plan.layout,
-    gradientsAvailable: !opts.forwardOnly,
+    gradientsAvailable: !forwardOnly,
     modelSampleDims: plan.modelSampleDims,
     logits: logitsOrt,
     logitsOrt,

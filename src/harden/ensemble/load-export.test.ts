@@ -1,7 +1,9 @@
 /**
- * Ensemble folders through `loadModel`: soft/hard/stacking round-trips, the single-graph ONNX export (ONNX
- * Runtime on it equals `ensemble.logits` within 1e-5; loading it gives ORT backward-graph gradients equal to the
- * tfjs ensemble's), and bad folders (missing member, shape or class mismatch, bad weights) naming the member.
+ * Ensemble folders through `loadModel`: soft/hard/stacking round-trips, the single-graph ONNX export of all three
+ * (ONNX Runtime on it equals `ensemble.logits` within 1e-5, hard voting's first-maximum rule on constructed ties;
+ * loading it gives ORT backward-graph gradients equal to the tfjs ensemble's for soft voting and stacking, and a
+ * forward-only black box for hard voting), and bad folders (missing member, shape or class mismatch, bad weights)
+ * naming the member.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,7 +18,8 @@ import { TfjsModel } from '../../engine/tfjs-model.js';
 import { isDifferentiable, type DifferentiableModel } from '../../engine/model.js';
 import { loadModel, resolveModelSpec, builtinModelsDir } from '../../engine/load.js';
 import { StackedEnsemble, VotingEnsemble, isEnsemble } from '../../engine/ensemble.js';
-import { combineSoftVotingOnnx } from '../../engine/ensemble-onnx.js';
+import { combineEnsembleOnnx, combineSoftVotingOnnx } from '../../engine/ensemble-onnx.js';
+import { exportToOnnx } from '../../engine/export-onnx.js';
 import { isRampartError } from '../../errors.js';
 import { folderSaveHandler } from '../../engine/tfjs-io.js';
 import { saveEnsemble } from './export.js';
@@ -122,12 +125,13 @@ describe('loadModel on ensemble folders', () => {
     tfjs.dispose();
   });
 
-  it('hard voting loads as hard (no gradient) and writes no single graph; stacking keeps its meta-learner', async () => {
+  it('hard voting loads as hard (no gradient); stacking keeps its meta-learner; both write their single graph', async () => {
     const hardDir = path.join(root, 'hard');
     const hard = new VotingEnsemble(layers.map((l) => TfjsModel.fromLayersModel(l)), { voting: 'hard', weights: [2, 1, 1] });
     const saved = await saveEnsemble(hardDir, hard, layers);
-    expect(saved.onnx.file).toBeUndefined();
-    expect(fs.existsSync(path.join(hardDir, 'model.onnx'))).toBe(false);
+    expect(saved.onnx.file).toBe(path.join(hardDir, 'model.onnx'));
+    expect(saved.manifest.onnx).toBe('model.onnx');
+    expect(JSON.parse(fs.readFileSync(path.join(hardDir, 'ensemble.json'), 'utf8')).onnx).toBe('model.onnx');
     const loadedHard = await loadModel(hardDir);
     expect((loadedHard as VotingEnsemble).voting).toBe('hard');
     expect(isDifferentiable(loadedHard)).toBe(false);
@@ -139,7 +143,10 @@ describe('loadModel on ensemble folders', () => {
     const metaW = Float32Array.from({ length: 3 * K * K }, () => random.normal());
     const metaB = Float32Array.from({ length: K }, () => random.normal());
     const stacked = new StackedEnsemble(layers.map((l) => TfjsModel.fromLayersModel(l)), metaW, metaB);
-    await saveEnsemble(stackDir, stacked, layers);
+    const savedStack = await saveEnsemble(stackDir, stacked, layers);
+    expect(savedStack.onnx.file).toBe(path.join(stackDir, 'model.onnx'));
+    expect(savedStack.onnx.maxAbsLogitDifference).toBeLessThan(1e-5);
+    expect((await saveEnsemble(path.join(root, 'stack-no-onnx'), stacked, layers, { onnx: false })).onnx).toEqual({ skipped: 'not requested' });
     const loadedStack = await loadModel(stackDir);
     expect(loadedStack).toBeInstanceOf(StackedEnsemble);
     const s1 = (await stacked.logits(x)).dataSync();
@@ -170,6 +177,159 @@ describe('loadModel on ensemble folders', () => {
     expect(worst).toBeLessThan(1e-5);
     await session.release();
     ensemble.dispose();
+  });
+});
+
+/** A member whose logits are `bias` for every input (zero kernel): a constant vote, ties included. */
+function constant(bias: number[]): tfl.Sequential {
+  const m = tfl.sequential();
+  m.add(tfl.layers.dense({ inputShape: [F], units: K }));
+  m.layers[0].setWeights([tf.zeros([F, K]), tf.tensor1d(bias)]);
+  return m;
+}
+
+async function runOrt(model: string | Uint8Array, xs: Float32Array, n: number): Promise<Float32Array> {
+  const session = typeof model === 'string' ? await ort.InferenceSession.create(model) : await ort.InferenceSession.create(model);
+  const out = (await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', xs, [n, F]) }))[session.outputNames[0]].data as Float32Array;
+  await session.release();
+  return out;
+}
+
+const argmaxRows = (v: ArrayLike<number>, k = K): number[] =>
+  Array.from({ length: v.length / k }, (_, r) => {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (v[r * k + c] > v[r * k + best]) best = c;
+    return best;
+  });
+
+const centredLog = (votes: number[]): number[] => {
+  const logs = votes.map((v) => Math.log(v + 1e-6));
+  const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
+  return logs.map((l) => l - mean);
+};
+
+describe('hard voting and stacking as one ONNX graph', () => {
+  const onnxOf = (layers: tfl.Sequential[]) => layers.map((l, i) => ({ name: `m${i}`, bytes: exportToOnnx(l) }));
+
+  it('hard voting equals VotingEnsemble (argmax identical, values within 1e-5); first maximum on member ties', async () => {
+    const layers = [constant([0.5, 0.5, 0]), member(1), member(5)];
+    const weights = [2, 1, 1];
+    const bytes = combineEnsembleOnnx(onnxOf(layers), { kind: 'hard', weights });
+    const ensemble = new VotingEnsemble(layers.map((l) => TfjsModel.fromLayersModel(l)), { voting: 'hard', weights });
+    const n = 40;
+    const xs = inputs(n, 21);
+    const expected = (await ensemble.logits(tf.tensor2d(xs, [n, F]))).dataSync();
+    const got = await runOrt(bytes, xs, n);
+    expect(got.length).toBe(n * K);
+    let worst = 0;
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - expected[i]));
+    expect(worst).toBeLessThan(1e-5);
+    expect(argmaxRows(got)).toEqual(argmaxRows(expected));
+    // the tied member (logits 0.5, 0.5, 0) votes class 0 with weight 1/2: class 0 never has less than half the vote
+    const share = tf.softmax(tf.tensor2d(got, [n, K])).dataSync();
+    for (let r = 0; r < n; r++) expect(share[r * K]).toBeGreaterThan(0.49);
+    // hand-computed: the tied member alone votes [1, 0, 0] (a last-maximum ArgMax would give [0, 1, 0])
+    const alone = await runOrt(combineEnsembleOnnx(onnxOf([layers[0]]), { kind: 'hard', weights: [1] }), xs.subarray(0, F), 1);
+    centredLog([1, 0, 0]).forEach((v, c) => expect(alone[c]).toBeCloseTo(v, 5));
+    ensemble.dispose();
+  });
+
+  it('hard voting: a tied vote gives equal logits and the first class, as the in-process ensemble', async () => {
+    const layers = [constant([0, 0, 1]), constant([1, 0, 0])];
+    const bytes = combineEnsembleOnnx(onnxOf(layers), { kind: 'hard', weights: [1, 1] });
+    const xs = inputs(3, 5);
+    const got = await runOrt(bytes, xs, 3);
+    const ensemble = new VotingEnsemble(layers.map((l) => TfjsModel.fromLayersModel(l)), { voting: 'hard' });
+    const expected = (await ensemble.logits(tf.tensor2d(xs, [3, F]))).dataSync();
+    const known = centredLog([0.5, 0, 0.5]);
+    for (let r = 0; r < 3; r++) {
+      known.forEach((v, c) => expect(got[r * K + c]).toBeCloseTo(v, 5));
+      expect(got[r * K]).toBe(got[r * K + 2]);
+    }
+    for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - expected[i])).toBeLessThan(1e-5);
+    expect(argmaxRows(got)).toEqual([0, 0, 0]);
+    expect(argmaxRows(expected)).toEqual([0, 0, 0]);
+    ensemble.dispose();
+  });
+
+  it('stacking equals StackedEnsemble within 1e-5, and a hand-computed meta-learner on constant members', async () => {
+    const layers = [member(1), member(5), member(9)];
+    const random = createRandom(12);
+    const metaW = Float32Array.from({ length: 3 * K * K }, () => random.normal());
+    const metaB = Float32Array.from({ length: K }, () => random.normal());
+    const bytes = combineEnsembleOnnx(onnxOf(layers), { kind: 'stacking', metaWeights: metaW, metaBias: metaB });
+    const stacked = new StackedEnsemble(layers.map((l) => TfjsModel.fromLayersModel(l)), metaW, metaB);
+    const n = 30;
+    const xs = inputs(n, 13);
+    const expected = (await stacked.logits(tf.tensor2d(xs, [n, F]))).dataSync();
+    const got = await runOrt(bytes, xs, n);
+    let worst = 0;
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - expected[i]));
+    expect(worst).toBeLessThan(1e-5);
+    stacked.dispose();
+    // constant members: features = [softmax(b₀), softmax(b₁)], logits = features · W + b by hand
+    const biases = [
+      [1, 0, -1],
+      [0, 2, 0],
+    ];
+    const softmax = (z: number[]) => z.map((v) => Math.exp(v) / z.reduce((a, u) => a + Math.exp(u), 0));
+    const features = biases.flatMap(softmax);
+    const w = Array.from({ length: 2 * K * K }, (_, i) => (i % 5) - 2);
+    const b = [0.5, -0.25, 0];
+    const known = b.map((bias, c) => bias + features.reduce((a, f, j) => a + f * w[j * K + c], 0));
+    const one = await runOrt(combineEnsembleOnnx(onnxOf(biases.map(constant)), { kind: 'stacking', metaWeights: w, metaBias: b }), xs.subarray(0, F), 1);
+    known.forEach((v, c) => expect(one[c]).toBeCloseTo(v, 5));
+  });
+
+  it('loadModel on the written model.onnx: hard voting is a forward-only black box, stacking is white-box with the tfjs gradient', async () => {
+    const layers = [member(1), member(5), member(9)];
+    const hardDir = path.join(root, 'hard-onnx');
+    const hard = new VotingEnsemble(layers.map((l) => TfjsModel.fromLayersModel(l)), { voting: 'hard', weights: [1, 2, 1] });
+    expect((await saveEnsemble(hardDir, hard, layers)).onnx.maxAbsLogitDifference).toBeLessThan(1e-5);
+    const loadedHard = await loadModel(path.join(hardDir, 'model.onnx'));
+    expect(isDifferentiable(loadedHard)).toBe(false);
+    const n = 8;
+    const x = tf.tensor2d(inputs(n, 17), [n, F]);
+    const a = (await loadedHard.logits(x)).dataSync();
+    const e = (await hard.logits(x)).dataSync();
+    for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - e[i])).toBeLessThan(1e-5);
+    loadedHard.dispose();
+
+    const stackDir = path.join(root, 'stack-onnx');
+    const random = createRandom(4);
+    const stacked = new StackedEnsemble(layers.map((l) => TfjsModel.fromLayersModel(l)), Float32Array.from({ length: 3 * K * K }, () => random.normal()), Float32Array.from({ length: K }, () => random.normal()));
+    await saveEnsemble(stackDir, stacked, layers);
+    const loadedStack = await loadModel(path.join(stackDir, 'model.onnx'));
+    expect(isDifferentiable(loadedStack)).toBe(true);
+    const labels = tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], 'int32');
+    const ga = await (loadedStack as DifferentiableModel).lossAndGradient(x, labels, 'cross-entropy');
+    const gb = await stacked.lossAndGradient(x, labels, 'cross-entropy');
+    const da = ga.gradient.dataSync();
+    const db = gb.gradient.dataSync();
+    let scale = 0;
+    for (let i = 0; i < db.length; i++) scale = Math.max(scale, Math.abs(db[i]));
+    expect(scale).toBeGreaterThan(1e-3);
+    for (let i = 0; i < da.length; i++) expect(Math.abs(da[i] - db[i])).toBeLessThan(1e-4 * Math.max(1, scale));
+    tf.dispose([x, labels, ga.loss, ga.gradient, ga.logits, gb.loss, gb.gradient, gb.logits]);
+    loadedStack.dispose();
+    stacked.dispose(); // disposes the layers `hard` shares
+  });
+
+  it('bad combinations name the problem and the fix', () => {
+    const members = onnxOf([member(1), member(5)]);
+    const codeOf = (f: () => unknown): string => {
+      try {
+        f();
+      } catch (e) {
+        if (isRampartError(e)) return `${e.code}: ${e.message}`;
+        throw e;
+      }
+      return 'no error';
+    };
+    expect(codeOf(() => combineEnsembleOnnx(members, { kind: 'hard', weights: [1] }))).toMatch(/^BAD_OPTION: .*1 weights for 2 members; give one per member/);
+    expect(codeOf(() => combineEnsembleOnnx(members, { kind: 'soft', weights: [1, -1] }))).toMatch(/^BAD_OPTION: .*non-negative/);
+    expect(codeOf(() => combineEnsembleOnnx(members, { kind: 'stacking', metaWeights: new Float32Array(K * K), metaBias: new Float32Array(K) }))).toMatch(/^MODEL_CORRUPT: .*must have 6×3 weights for 2 members of 3 classes \(got 9\); retrain/);
+    expect(codeOf(() => combineEnsembleOnnx(members, { kind: 'stacking', metaWeights: new Float32Array(2 * 4 * 4), metaBias: new Float32Array(4) }))).toMatch(/^MODEL_UNSUPPORTED: .*scores 4 classes but the members' ONNX outputs have 3/);
   });
 });
 
