@@ -11,7 +11,9 @@
  * - cropping a Conv's input to the rows a floor-mode MaxPool reads (`cropConvToPool`) leaves logits and input
  *   gradients bit-identical and weight gradients equal within 1e-5;
  * - moving that crop up into a fused block (`sinkCropIntoConvPool`, a two-conv net shaped like the reference CNN)
- *   leaves logits bit-identical and weight gradients within 1e-5 of both the unmoved and the plain graphs.
+ *   leaves logits bit-identical and weight gradients within 1e-5 of both the unmoved and the plain graphs; in
+ *   input-gradient graphs the crop lands on the first conv's input, with logits, input and weight gradients as
+ *   the plain graph's.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setupBackend } from '../backend.js';
@@ -228,6 +230,23 @@ describe('crop moved into the fused block (sinkCropIntoConvPool)', () => {
       for (const [weight, g] of reference.parameterGradients) {
         expect(maxRelative(b.parameterGradients.get(weight)!, g), weight).toBeLessThan(1e-5);
         expect(maxRelative(b.parameterGradients.get(weight)!, a.parameterGradients.get(weight)!), weight).toBeLessThan(1e-5);
+      }
+    });
+  }
+
+  for (const [fillName, fill] of Object.entries(fills)) {
+    it(`${fillName}, input gradient: the 'exact' block's conv input is cropped to 14×14; same logits, input and weight gradients`, async () => {
+      const bytes = twoLayers(false);
+      for (const options of [{ loss: 'cross-entropy' as const }, { loss: 'cross-entropy' as const, trainable: 'all' as const }]) {
+        const plain = buildBackwardGraph(bytes, { ...options, fuseConvPool: false, cropConvToPool: false });
+        const sunk = buildBackwardGraph(bytes, options);
+        expect(text(sunk).includes('x/rampart_pool_crop')).toBe(true);
+        expect(text(sunk).includes('p1/rampart_pool_crop')).toBe(false);
+        const x = Float32Array.from({ length: N * 256 }, (_, i) => fill(Math.floor(i / 256), i % 256));
+        const [reference, b] = [await run(plain, x), await run(sunk, x)];
+        expect(maxRelative(b.logits, reference.logits)).toBeLessThan(1e-6);
+        expect(maxRelative(b.inputGradient!, reference.inputGradient!)).toBeLessThan(1e-5);
+        for (const [weight, g] of reference.parameterGradients) expect(maxRelative(b.parameterGradients.get(weight)!, g), weight).toBeLessThan(1e-5);
       }
     });
   }

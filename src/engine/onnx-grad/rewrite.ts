@@ -136,25 +136,14 @@ export function fuseConvMaxPoolPlanes(input: RewriteInput & { gradientSources: S
  * output its only consumer. Returns the number of cropped convs.
  */
 export function cropConvToPool(input: RewriteInput & { initializers: Raw[]; opset: number }): number {
-  const { nodes, raw, facts, outputs, taken, initializers, opset } = input;
+  const { nodes, raw, facts, outputs, taken, opset } = input;
   if (opset < 10) return 0;
   const consumers = new Map<string, number>();
   for (const node of nodes) for (const name of node.inputs) if (name) consumers.set(name, (consumers.get(name) ?? 0) + 1);
   const producer = new Map<string, number>();
   nodes.forEach((node, k) => node.outputs.forEach((name) => name && producer.set(name, k)));
   const ints = (node: OnnxNode, name: string, fallback: number[]): number[] => (node.attributes.get(name) as number[] | undefined) ?? fallback;
-  const fresh = (base: string) => {
-    let name = base;
-    for (let i = 1; taken.has(name); i++) name = `${base}_${i}`;
-    taken.add(name);
-    return name;
-  };
-  const constant = (base: string, values: number[]): string => {
-    const name = fresh(base);
-    initializers.push({ name, dims: [values.length], dataType: 7, rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) });
-    facts.set(name, { kind: 'int', dims: [values.length], dims2: [values.length], host: values });
-    return name;
-  };
+  const constant = (base: string, values: number[]): string => int64Constant(input, base, values);
   const crops: { at: number; slice: OnnxNode }[] = [];
   nodes.forEach((pool) => {
     if (pool.opType !== 'MaxPool' || pool.domain !== '' || (pool.outputs.length > 1 && pool.outputs[1] !== '')) return;
@@ -185,7 +174,7 @@ export function cropConvToPool(input: RewriteInput & { initializers: Raw[]; opse
     if (used.every((u, a) => u === yf.dims[a + 2])) return;
     const rows = [0, 1].map((a) => (used[a] - 1) * convStrides[a] + (wf.dims[a + 2] - 1) * convDilations[a] + 1 - begin[a]);
     if (rows.some((r, a) => r < 1 || r > xf.dims[a + 2])) return;
-    const cropped = fresh(`${x}/rampart_pool_crop`);
+    const cropped = fresh(taken, `${x}/rampart_pool_crop`);
     const slice: OnnxNode = {
       name: cropped,
       opType: 'Slice',
@@ -214,25 +203,49 @@ export function cropConvToPool(input: RewriteInput & { initializers: Raw[]; opse
  * input gradient. Bit-identical values (the dropped rows/columns never reach the loss). Returns the number moved.
  */
 export function sinkCropIntoConvPool(input: RewriteInput & { initializers: Raw[] }): number {
-  const { nodes, raw, facts, outputs, initializers } = input;
+  const { nodes, raw, facts, outputs, taken, initializers } = input;
   const consumers = new Map<string, number>();
   for (const node of nodes) for (const name of node.inputs) if (name) consumers.set(name, (consumers.get(name) ?? 0) + 1);
   const producer = new Map<string, number>();
   nodes.forEach((node, k) => node.outputs.forEach((name) => name && producer.set(name, k)));
-  const removed: number[] = [];
-  nodes.forEach((slice, k) => {
+  const removed = new Set<OnnxNode>();
+  const before = new Map<OnnxNode, OnnxNode>();
+  nodes.forEach((slice) => {
     if (slice.opType !== 'Slice' || !slice.name.includes('/rampart_pool_crop')) return;
     const r = slice.inputs[0];
     const j = producer.get(r);
     if (j === undefined || nodes[j].opType !== 'Relu' || consumers.get(r) !== 1 || outputs.has(r)) return;
     const relu = nodes[j];
     const f = producer.get(relu.inputs[0]);
-    if (f === undefined || nodes[f].opType !== CONV_POOL_PLANES || nodes[f].attributes.get('exact') === 1 || consumers.get(relu.inputs[0]) !== 1 || outputs.has(relu.inputs[0])) return;
+    if (f === undefined || nodes[f].opType !== CONV_POOL_PLANES || consumers.get(relu.inputs[0]) !== 1 || outputs.has(relu.inputs[0])) return;
     const cropped = facts.get(slice.outputs[0]);
     if (!cropped) return;
     const rows = cropped.dims.slice(2);
     const fused = nodes[f];
-    fused.attributes.set('crop', rows);
+    if (fused.attributes.get('exact') === 1) {
+      // 'exact' blocks run the plain conv: crop its input instead, to the p·rows + k − 1 rows the kept cells read
+      // (still whole SpaceToDepth blocks); the input gradient's cropped border comes back as zeros via Slice's rule.
+      const x = fused.inputs[0];
+      const xf = facts.get(x);
+      const wf = facts.get(fused.inputs[1]);
+      const p = fused.attributes.get('pool') as number;
+      if (!xf || !wf) return;
+      const reach = rows.map((size, a) => p * size + wf.dims[a + 2] - 1);
+      if (reach.some((size, a) => size % p !== 0 || size > xf.dims[a + 2])) return;
+      const xc = fresh(taken, `${x}/rampart_pool_crop`);
+      before.set(fused, {
+        name: xc,
+        opType: 'Slice',
+        domain: '',
+        inputs: [x, int64Constant(input, `${xc}/starts`, [0, 0]), int64Constant(input, `${xc}/ends`, reach), int64Constant(input, `${xc}/axes`, [2, 3])],
+        outputs: [xc],
+        attributes: new Map(),
+      });
+      facts.set(xc, { ...xf, dims: [...xf.dims.slice(0, 2), ...reach], dims2: [...xf.dims2.slice(0, 2), ...reach] });
+      fused.inputs[0] = xc;
+    } else {
+      fused.attributes.set('crop', rows);
+    }
     for (const name of [relu.inputs[0], r]) {
       const old = facts.get(name)!;
       facts.set(name, { ...old, dims: [...old.dims.slice(0, 2), ...rows], dims2: [...old.dims2.slice(0, 2), ...rows] });
@@ -244,16 +257,41 @@ export function sinkCropIntoConvPool(input: RewriteInput & { initializers: Raw[]
       nodes[q] = { ...nodes[q], inputs };
       raw[q] = copyRaw(raw[q], inputs, nodes[q].outputs);
     }
-    removed.push(k);
+    removed.add(slice);
     // The slice's own bound constants go with it.
     for (const name of slice.inputs.slice(1)) {
       const at = initializers.findIndex((t) => t.name === name);
       if (at >= 0) initializers.splice(at, 1);
     }
   });
-  for (const k of removed.sort((a, b) => b - a)) {
-    nodes.splice(k, 1);
-    raw.splice(k, 1);
-  }
-  return removed.length;
+  const keptNodes: OnnxNode[] = [];
+  const keptRaw: Raw[] = [];
+  nodes.forEach((node, k) => {
+    if (removed.has(node)) return;
+    const slice = before.get(node);
+    if (slice) {
+      keptNodes.push(slice);
+      keptRaw.push({ name: slice.name, opType: 'Slice', domain: '', input: slice.inputs, output: slice.outputs, attribute: [] });
+    }
+    keptNodes.push(node);
+    keptRaw.push(raw[k]);
+  });
+  nodes.splice(0, nodes.length, ...keptNodes);
+  raw.splice(0, raw.length, ...keptRaw);
+  return removed.size;
+}
+
+function fresh(taken: Set<string>, base: string): string {
+  let name = base;
+  for (let i = 1; taken.has(name); i++) name = `${base}_${i}`;
+  taken.add(name);
+  return name;
+}
+
+/** A new int64 initializer with its host facts (for Slice bounds). */
+function int64Constant(input: { initializers: Raw[]; facts: Map<string, ValueFacts>; taken: Set<string> }, base: string, values: number[]): string {
+  const name = fresh(input.taken, base);
+  input.initializers.push({ name, dims: [values.length], dataType: 7, rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) });
+  input.facts.set(name, { kind: 'int', dims: [values.length], dims2: [values.length], host: values });
+  return name;
 }
