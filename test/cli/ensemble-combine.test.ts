@@ -24,15 +24,15 @@ function expectCleanFailure(run: CliRun, pattern: RegExp): void {
 }
 
 describe('rampart ensemble', () => {
-  it('boosting (SAMME, hard vote) and stacking (meta-learner) write folders that load; neither writes a single graph', async () => {
+  it('boosting (SAMME, hard vote) and stacking (meta-learner) write folders that load and their single-graph model.onnx', async () => {
     const boost = path.join(dir, 'boost');
     const b = await runCli(['ensemble', '--method', 'boosting', '--members-count', '2', ...tiny, '--seed', '1', '--out', boost, '--json']);
     expect(b.status, b.stderr).toBe(0);
     const bm = JSON.parse(b.stdout).metrics;
     expect(bm.voting).toBe('hard');
     expect(bm.boosting.alphas.length).toBe(bm.members.length);
-    expect(bm.onnx.skipped).toMatch(/hard voting is not differentiable/);
-    expect(fs.existsSync(path.join(boost, 'model.onnx'))).toBe(false);
+    expect(bm.onnx.maxAbsLogitDifference).toBeLessThan(1e-4);
+    expect(fs.existsSync(path.join(boost, 'model.onnx'))).toBe(true);
     const stack = path.join(dir, 'stack');
     const s = await runCli(['ensemble', '--method', 'stacking', '--members-count', '2', '--folds', '2', ...tiny, '--epochs', '1', '--seed', '1', '--out', stack]);
     expect(s.status, s.stderr).toBe(0);
@@ -40,6 +40,7 @@ describe('rampart ensemble', () => {
     expect(s.stdout).toMatch(/disagreement\s+mean 0\.\d+/);
     const manifest = JSON.parse(fs.readFileSync(path.join(stack, 'ensemble.json'), 'utf8'));
     expect(manifest.meta.weights).toHaveLength(2 * 10 * 10);
+    expect(manifest.onnx).toBe('model.onnx');
     const e = await runCli(['eval', '--model', stack, '--data', 'mnist', '--limit', '50']);
     expect(e.status, e.stderr).toBe(0);
     expect(e.stdout).toMatch(/members\s+0:\d+\.\d% 1:\d+\.\d%/);
@@ -55,7 +56,7 @@ describe('rampart ensemble', () => {
     expect(m.onnx.maxAbsLogitDifference).toBeLessThan(1e-4);
     const hard = await runCli(['ensemble', '--members', `builtin:mnist-cnn,${path.join(soft, 'member-1')}`, '--voting', 'hard', '--out', path.join(dir, 'hard')]);
     expect(hard.status, hard.stderr).toBe(0);
-    expect(hard.stdout).toMatch(/no single-graph ONNX: hard voting/);
+    expect(hard.stdout).toMatch(/single-graph ONNX .*hard.model\.onnx \(max \|Δlogit\| vs the ensemble/);
 
     const csv = path.join(dir, 'tab.csv');
     fs.writeFileSync(csv, ['a,b,c,label', ...Array.from({ length: 60 }, (_, i) => `${(i % 7) / 7},${(i % 5) / 5},${(i % 3) / 3},${i % 2}`)].join('\n') + '\n');
