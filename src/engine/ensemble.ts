@@ -241,7 +241,7 @@ export const ensembleManifestSchema = z
     meta: z.object({ weights: z.array(z.number()), bias: z.array(z.number()) }).strict().optional(),
     /** How it was made (bagging, boosting, stacking, combined), for provenance. */
     method: z.string().optional(),
-    /** Single-graph ONNX export beside the manifest (soft voting only), if written. */
+    /** Single-graph ONNX export beside the manifest (any voting or stacking), if written. */
     onnx: z.string().optional(),
   })
   .passthrough();

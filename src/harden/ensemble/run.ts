@@ -314,7 +314,7 @@ function copyMember(spec: string, folder: string): void {
   if (fs.existsSync(sidecar)) fs.copyFileSync(sidecar, path.join(folder, 'rampart.json'));
 }
 
-/** An ensemble of existing models: members copied into `out`, ensemble.json, the single-graph ONNX for soft voting. */
+/** An ensemble of existing models: members copied into `out`, ensemble.json, the single-graph ONNX. */
 export async function combineEnsemble(input: CombineEnsembleConfig, extra: { command?: string } = {}): Promise<EnsembleSummary> {
   const parsed = combineEnsembleSchema.safeParse(input);
   if (!parsed.success) throw new RampartError('BAD_OPTION', `Invalid ensemble options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`);
