@@ -252,6 +252,31 @@ describe('hard voting and stacking as one ONNX graph', () => {
     ensemble.dispose();
   });
 
+  it('property: hard voting over constant members with frequent ties equals the in-process ensemble', async () => {
+    const x = inputs(1, 3);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.array(fc.integer({ min: 0, max: 2 }), { minLength: K, maxLength: K }), fc.integer({ min: 1, max: 3 })), { minLength: 1, maxLength: 3 }),
+        async (rows) => {
+          const layers = rows.map(([bias]) => constant(bias));
+          const weights = rows.map(([, w]) => w);
+          const got = await runOrt(combineEnsembleOnnx(onnxOf(layers), { kind: 'hard', weights }), x, 1);
+          // by hand: each member votes its first maximal class
+          const votes = new Array(K).fill(0);
+          const total = weights.reduce((a, b) => a + b, 0);
+          rows.forEach(([bias, w]) => (votes[bias.indexOf(Math.max(...bias))] += w / total));
+          centredLog(votes).forEach((v, c) => expect(got[c]).toBeCloseTo(v, 5));
+          const ensemble = new VotingEnsemble(layers.map((l) => TfjsModel.fromLayersModel(l)), { voting: 'hard', weights });
+          const expected = (await ensemble.logits(tf.tensor2d(x, [1, F]))).dataSync();
+          for (let c = 0; c < K; c++) expect(Math.abs(got[c] - expected[c])).toBeLessThan(1e-5);
+          expect(argmaxRows(got)).toEqual(argmaxRows(expected));
+          ensemble.dispose();
+        },
+      ),
+      { numRuns: 15, seed: 8 },
+    );
+  });
+
   it('stacking equals StackedEnsemble within 1e-5, and a hand-computed meta-learner on constant members', async () => {
     const layers = [member(1), member(5), member(9)];
     const random = createRandom(12);
