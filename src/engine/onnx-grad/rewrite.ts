@@ -6,6 +6,13 @@
  * ReLU mask to the pooled gradient (a quarter of the elements for 2×2 pools) instead of to the full-size
  * unpooled one. The routed gradient is unchanged: where the pooled maximum is ≤ 0 both orders give 0, and
  * elsewhere the first maximum is the same element in both orders.
+ *
+ * Also here (issue #3): `fuseConvMaxPoolPlanes` (a first-layer Conv → MaxPool into the pool-plane block of
+ * `rules/conv-pool.ts`; equal up to float summation order), `cropConvToPool` (a conv computes only the rows and
+ * columns a floor-mode pool reads; bit-identical) and `sinkCropIntoConvPool` (that crop moved up into a fused block).
+ *
+ * @example
+ * rewriteForBackward({ nodes, raw, facts, outputs, taken }); // as buildBackwardGraph calls it, on copied lists
  */
 import type { OnnxNode } from '../onnx/graph.js';
 import type { ValueFacts } from './shapes.js';
@@ -63,12 +70,12 @@ export function rewriteForBackward(input: RewriteInput): number {
 }
 
 /**
- * Fuses a stride-1 Conv whose only consumer is a tiling p×p MaxPool into one `CONV_POOL_PLANES` node
- * (`rules/conv-pool.ts`: the conv computed directly in pool-plane layout, the pool as a ReduceMax over the planes),
- * when the conv's input carries no gradient (it depends on none of `gradientSources`: the model input when its
- * gradient is wanted, and every float initializer) — a training graph's first layer. Only for ≤ 4 input channels,
- * where the conv is bound by memory traffic, not by the p²·K'² / k² more multiply-adds of the plane filter.
- * Returns the number of fused blocks.
+ * Fuses a stride-1, unpadded Conv whose only consumer is a tiling p×p MaxPool into one `CONV_POOL_PLANES` node
+ * (`rules/conv-pool.ts`). When the conv's input carries no gradient (it depends on none of `gradientSources`: the
+ * model input when its gradient is wanted, and every float initializer) — a training graph's first layer — in
+ * `mode` (the conv computed in pool-plane layout); otherwise, when `exact`, in `'exact'` mode (plain forward, the
+ * gradient routed in plane layout). Only for ≤ 4 input channels, where the conv is bound by memory traffic, not by
+ * the p²·K'² / k² more multiply-adds of the plane filters. Returns the number of fused blocks.
  */
 export function fuseConvMaxPoolPlanes(input: RewriteInput & { gradientSources: Set<string>; mode: ConvPoolMode; exact?: boolean }): number {
   const { nodes, raw, facts, outputs, taken, gradientSources, mode } = input;

@@ -1,32 +1,37 @@
 /**
- * A first-layer Conv → MaxPool block computed in "pool-plane" layout, for training graphs (the input needs no
- * gradient). `rewrite.ts` (`fuseConvMaxPoolPlanes`) replaces the pair by one {@link CONV_POOL_PLANES} node; this
- * file expands it into plain ONNX ops for the forward graph and holds its backward rule.
+ * A first-layer Conv → MaxPool block routed in "pool-plane" layout. `rewrite.ts` (`fuseConvMaxPoolPlanes`)
+ * replaces the pair by one {@link CONV_POOL_PLANES} node; this file expands it into plain ONNX ops for the forward
+ * graph and holds its backward rule. Issue #3 (engine speed); no paper — exact algebra on the conv/pool windows.
  *
- * Forward: with p×p tiling pools over a stride-1 k×k convolution, the conv output cell (p·a + dr, p·b + dc) of
- * pool window (a, b) reads the input at (p·a + dr + i, p·b + dc + j). SpaceToDepth(x, p) lays the input out as p²
+ * Layout: with p×p tiling pools over a stride-1 k×k convolution, the conv output cell (p·a + dr, p·b + dc) of pool
+ * window (a, b) reads the input at (p·a + dr + i, p·b + dc + j). SpaceToDepth(x, p) lays the input out as p²
  * planes S[(u0·p + v0)·C + c, a', b'] = x[c, p·a' + u0, p·b' + v0], so that cell is one K'×K' convolution of S
- * (K' = ⌈(k + p − 1)/p⌉) whose p²·O output channels (plane d = dr·p + dc, then o) are exactly the p² cells of
- * every window: the conv runs with a filter Wc [p²·O, p²·C, K', K'] gathered from W (each W entry placed once per
- * plane, zeros elsewhere). The pool is then ReduceMax over the p² planes, and the conv bias is added after the pool
- * (max(y + b) = max(y) + b: rounding is monotone). Compared with Conv + MaxPool + the backward SpaceToDepth of the
- * 26×26×32 activation that the tiling max-pool gradient needs, this skips one full pass over the largest tensor
- * and replaces MaxPool by a cheap ReduceMax (ONNX Runtime's reduction over a leading axis is vectorised).
+ * (K' = ⌈(k + p − 1)/p⌉) with a filter Wc_d [O, p²·C, K', K'] gathered from W (each W entry once per plane d =
+ * dr·p + dc, zeros elsewhere): plane d of the output holds cell d of every window.
  *
- * Backward: each window's first maximal plane in row-major window order (PyTorch's rule, as the tiling MaxPool
- * rule) gets the pooled gradient — by equality with the pooled maximum, plane after plane, each taking what the
- * earlier ones left (`'compare'`, the default), or by ArgMax (`select_last_index` 0) and a one-hot — and the weight
- * gradient of the plane conv as per-sample GEMMs of the routed gradient [N, p²·O, H'·W'] with S's K'×K' window
- * columns, summed over the batch and folded back onto W by a constant Gather + sum over the p² planes. The bias
- * gradient is a sum of the pooled gradient (a quarter of the elements for 2×2 pools).
+ * Modes:
+ * - `'compare'` (training graphs, the input needs no gradient; the default): forward = SpaceToDepth, p² plane convs,
+ *   an element-wise Max as the pool, the conv bias added after the pool (max(y + b) = max(y) + b: rounding is
+ *   monotone). The conv output never exists in spatial layout (no MaxPool, no SpaceToDepth of the activation).
+ *   Backward: a rest chain routes the pooled gradient to each window's first maximal plane in row-major window
+ *   order (PyTorch's rule, as the tiling MaxPool rule): rest₀ = g, routed_d = rest_d · [Y_d = max],
+ *   rest_d+1 = rest_d − routed_d, the last plane takes the rest (every routed value is exactly g or 0); the weight
+ *   gradient is per-sample GEMMs of the routed planes with S's K'×K' window columns, summed over the batch and
+ *   folded back onto W by a constant Gather + a sum over the planes; the bias gradient sums the pooled gradient.
+ * - `'argmax'` (the same forward with one p²·O-channel conv and ReduceMax; ArgMax + one-hot routing): the tests'
+ *   reference, 6–10% slower.
+ * - `'exact'` (the input needs a gradient): the forward stays the plain Conv + MaxPool; the backward splits
+ *   SpaceToDepth(conv output) into the planes (bit-identical values), runs the rest chain against the MaxPool
+ *   output, and sends each routed plane back by a ConvTranspose with Wc_d, summed and put in place by DepthToSpace.
  *
- * Values are the same as Conv + MaxPool up to float summation order inside the convolution (≤ 1e-6 relative in
- * the equality tests). Each plane sums its k² products in its own order, so cells that tie exactly in the plain
- * conv (identical input patches, e.g. saturated strokes) may differ by an ulp here and the first maximum can move
- * to another cell of the window. For weight gradients that changes nothing (tied cells with identical patches
- * contribute identically); for the input gradient it would move gradient between pixels, so the block is fused
- * only where the input needs no gradient (measured: an input-gradient variant — ConvTranspose per plane +
- * DepthToSpace — saved 8% CPU but routed 40 of 6,272 pixels differently on a {0, 1} batch).
+ * Why two forwards: each plane conv sums its k² products in its own order, so cells that tie exactly in the plain
+ * conv (identical input patches, e.g. saturated strokes) can differ by an ulp and the first maximum can move within
+ * the window. For weight gradients that changes nothing (tied cells with identical patches contribute identically);
+ * for input gradients it moves gradient between pixels (measured with the plane-conv forward: 40 of 6,272 values on
+ * a {0, 1} batch), hence `'exact'`. Values equal Conv + MaxPool up to float summation order (≤ 1e-6 relative).
+ *
+ * @example
+ * const g = buildBackwardGraph(bytes, { inputGradient: false, trainable: 'all' }); // fuses the first conv-pool
  */
 import { defineBackwardRule, type BackwardContext } from '../registry.js';
 import type { GraphEmitter, NodeObject } from '../emitter.js';
