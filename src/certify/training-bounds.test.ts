@@ -1,10 +1,12 @@
-import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setupBackend } from '../engine/backend.js';
 import { tf } from '../engine/tf.js';
 import { TfjsModel } from '../engine/tfjs-model.js';
 import { createRandom } from '../engine/random.js';
 import { expectNoLeaks } from '../../test/helpers/leaks.js';
+import { smallMlp, smallCnn as smallCnnWith } from '../../test/helpers/small-layers-models.js';
+
+const smallCnn = (seed: number) => smallCnnWith(seed, { dropout: true });
 import { boundGraphFromModel, toGraphInput } from './bounds/graph.js';
 import { ibpMarginBounds } from './ibp.js';
 import { crownMarginBounds } from './crown.js';
@@ -14,28 +16,7 @@ beforeAll(async () => {
   await setupBackend({ backend: 'cpu' });
 });
 
-function smallCnn(seed: number): tfl.Sequential {
-  let s = seed;
-  const init = () => tfl.initializers.glorotUniform({ seed: s++ });
-  const m = tfl.sequential();
-  m.add(tfl.layers.conv2d({ inputShape: [8, 8, 1], filters: 3, kernelSize: 3, activation: 'relu', kernelInitializer: init(), biasInitializer: 'glorotUniform' }));
-  m.add(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
-  m.add(tfl.layers.flatten());
-  m.add(tfl.layers.dropout({ rate: 0.3 }));
-  m.add(tfl.layers.dense({ units: 6, activation: 'relu', kernelInitializer: init(), biasInitializer: 'glorotUniform' }));
-  m.add(tfl.layers.dense({ units: 4, kernelInitializer: init() }));
-  return m;
-}
 
-function smallMlp(seed: number): tfl.Sequential {
-  let s = seed;
-  const init = () => tfl.initializers.glorotUniform({ seed: s++ });
-  const m = tfl.sequential();
-  m.add(tfl.layers.flatten({ inputShape: [4, 4, 1] }));
-  m.add(tfl.layers.dense({ units: 8, activation: 'relu', kernelInitializer: init(), biasInitializer: 'glorotUniform' }));
-  m.add(tfl.layers.dense({ units: 3, kernelInitializer: init() }));
-  return m;
-}
 
 function batch(shape: number[], n: number, seed: number): tf.Tensor {
   const r = createRandom(seed);

@@ -11,34 +11,16 @@ import { createOrtEngine } from '../engines/ort-engine.js';
 import { createTfjsEngine } from '../engines/tfjs-engine.js';
 import { certifiedObjective } from './objective.js';
 import { createOrtIbpObjective, verifiedFraction } from './ort-ibp.js';
+import { smallCnn as smallCnnWith, smallMlp as smallMlpWith } from '../../../test/helpers/small-layers-models.js';
+
+const smallCnn = (seed: number) => smallCnnWith(seed, { secondConv: true, finalBias: true });
+const smallMlp = (seed: number) => smallMlpWith(seed, { hidden: [8, 7], finalBias: true });
 
 beforeAll(async () => {
   await setupBackend({ backend: 'cpu' });
 });
 
-function smallCnn(seed: number): tfl.Sequential {
-  let s = seed;
-  const init = () => tfl.initializers.glorotUniform({ seed: s++ });
-  const m = tfl.sequential();
-  m.add(tfl.layers.conv2d({ inputShape: [8, 8, 1], filters: 3, kernelSize: 3, activation: 'relu', kernelInitializer: init(), biasInitializer: 'glorotUniform' }));
-  m.add(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
-  m.add(tfl.layers.conv2d({ filters: 4, kernelSize: 2, strides: 1, activation: 'relu', kernelInitializer: init(), biasInitializer: 'glorotUniform' }));
-  m.add(tfl.layers.flatten());
-  m.add(tfl.layers.dense({ units: 6, activation: 'relu', kernelInitializer: init(), biasInitializer: 'glorotUniform' }));
-  m.add(tfl.layers.dense({ units: 4, kernelInitializer: init(), biasInitializer: 'glorotUniform' }));
-  return m;
-}
 
-function smallMlp(seed: number): tfl.Sequential {
-  let s = seed;
-  const init = () => tfl.initializers.glorotUniform({ seed: s++ });
-  const m = tfl.sequential();
-  m.add(tfl.layers.flatten({ inputShape: [4, 4, 1] }));
-  m.add(tfl.layers.dense({ units: 8, activation: 'relu', kernelInitializer: init(), biasInitializer: 'glorotUniform' }));
-  m.add(tfl.layers.dense({ units: 7, activation: 'relu', kernelInitializer: init(), biasInitializer: 'glorotUniform' }));
-  m.add(tfl.layers.dense({ units: 3, kernelInitializer: init(), biasInitializer: 'glorotUniform' }));
-  return m;
-}
 
 function samples(size: number, n: number, seed: number): Float32Array {
   const r = createRandom(seed);

@@ -22,15 +22,16 @@ function binary(opType: string, onTensors: TensorBinary, onHost: (x: number, y: 
           return integer ? value : Math.fround(value);
         });
       }
-      let ta = toTensor(a);
-      let tb = toTensor(b);
-      if (ta.dtype !== tb.dtype) {
-        ta = toFloatTensor(ta);
-        tb = toFloatTensor(tb);
-      }
-      return onTensors(ta, tb);
+      return onTensors(...sameDtype(a, b));
     },
   });
+}
+
+/** Both operands as tensors of one dtype (float when they differ). */
+function sameDtype(a: OnnxValue, b: OnnxValue): [Tensor, Tensor] {
+  const ta = toTensor(a);
+  const tb = toTensor(b);
+  return ta.dtype === tb.dtype ? [ta, tb] : [toFloatTensor(ta), toFloatTensor(tb)];
 }
 
 export const addOp = binary('Add', (a, b) => tf.add(a, b), (x, y) => x + y);
@@ -52,13 +53,7 @@ function comparison(opType: string, onTensors: TensorBinary, onHost: (x: number,
       const a = context.input(0);
       const b = context.input(1);
       if (isHost(a) && isHost(b)) return hostBinary(a, b, 'bool', (x, y) => (onHost(x, y) ? 1 : 0));
-      let ta = toTensor(a);
-      let tb = toTensor(b);
-      if (ta.dtype !== tb.dtype) {
-        ta = toFloatTensor(ta);
-        tb = toFloatTensor(tb);
-      }
-      return onTensors(ta, tb);
+      return onTensors(...sameDtype(a, b));
     },
   });
 }
