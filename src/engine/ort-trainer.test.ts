@@ -24,6 +24,7 @@ import { probeShapes } from './onnx-grad/shapes.js';
 import { BackwardRegistry } from './onnx-grad/registry.js';
 import { builtinBackwardRules } from './onnx-grad/builtin.js';
 import { convFilterRule } from './onnx-grad/rules/nn.js';
+import { maxRelativeDifference } from './kernels/testing.js';
 
 const N = 6;
 const random = createRandom(99);
@@ -52,15 +53,6 @@ function tfjsGradients(model: LayersModel, x: Float32Array, labels: number[]): M
   return out;
 }
 
-function maxRelative(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 1e-6;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
 
 beforeAll(async () => {
   await setupBackend();
@@ -80,7 +72,7 @@ describe('weight gradients', () => {
           const name = variable.originalName;
           const reference = ref.get(model.weights.find((w) => w.originalName === name)!.name) ?? ref.get(name);
           expect(reference, name).toBeDefined();
-          expect(maxRelative(ort.get(name)!, reference!), name).toBeLessThan(1e-4);
+          expect(maxRelativeDifference(ort.get(name)!, reference!), name).toBeLessThan(1e-4);
         }
       } finally {
         await trainer.release();
@@ -108,7 +100,7 @@ describe('weight gradients', () => {
         copyWeightsToLayersModel(trainer, ours);
         const a = ours.getWeights();
         const b = theirs.getWeights();
-        a.forEach((w, i) => expect(maxRelative(w.dataSync() as Float32Array, b[i].dataSync() as Float32Array), `${optimizer} weight ${i}`).toBeLessThan(1e-4));
+        a.forEach((w, i) => expect(maxRelativeDifference(w.dataSync() as Float32Array, b[i].dataSync() as Float32Array), `${optimizer} weight ${i}`).toBeLessThan(1e-4));
         expect(trainer.steps).toBe(3);
       } finally {
         tfOptimizer.dispose();
@@ -236,7 +228,7 @@ describe('Conv weight gradient as GEMMs over kernel-offset windows', () => {
           }
         }
         for (const p of ['cw', 'cb']) {
-          expect(maxRelative(results[0].parameterGradients.get(p)!, results[1].parameterGradients.get(p)!), p).toBeLessThan(1e-5);
+          expect(maxRelativeDifference(results[0].parameterGradients.get(p)!, results[1].parameterGradients.get(p)!), p).toBeLessThan(1e-5);
         }
       });
     }
@@ -253,7 +245,7 @@ describe('TF.js fast path', () => {
       await expectNoLeaks(async () => {
         const ort = await engine.lossAndGradient(x, labels, 'dlr');
         const ref = tf.tidy(() => tf.grad((input: Tensor) => tf.sum(dlr(model.apply(input) as Tensor2D, labels)))(x));
-        expect(maxRelative(ort.gradient.dataSync() as Float32Array, ref.dataSync() as Float32Array)).toBeLessThan(1e-4);
+        expect(maxRelativeDifference(ort.gradient.dataSync() as Float32Array, ref.dataSync() as Float32Array)).toBeLessThan(1e-4);
         tf.dispose([ort.gradient, ort.loss, ort.logits, ref]);
       });
       tf.dispose([x, labels]);

@@ -21,6 +21,7 @@ import { createRandom } from '../random.js';
 import { encodeOnnxModel, type OnnxNodeSpec, type OnnxTensorSpec } from '../onnx/build.js';
 import { createOrtGradientSession, type OrtGradientResult } from '../ort-gradient.js';
 import { buildBackwardGraph, type BackwardGraph, type BackwardGraphOptions } from './generate.js';
+import { maxRelativeDifference } from '../kernels/testing.js';
 
 const N = 5;
 const CLASSES = 4;
@@ -86,15 +87,6 @@ async function run(graph: BackwardGraph, x: Float32Array): Promise<OrtGradientRe
   }
 }
 
-function maxRelative(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
 
 const text = (graph: BackwardGraph) => new TextDecoder('latin1').decode(graph.bytes);
 const training = (extra: Partial<BackwardGraphOptions>): BackwardGraphOptions => ({ loss: 'cross-entropy', inputGradient: false, trainable: 'all', ...extra });
@@ -119,9 +111,9 @@ describe('pool-plane Conv → MaxPool block (fuseConvPool)', () => {
         const size = block.channels * block.size * block.size;
         const x = Float32Array.from({ length: N * size }, (_, i) => fill(Math.floor(i / size), i % size));
         const [reference, viaCompare, viaArgmax] = [await run(plain, x), await run(compare, x), await run(argmax, x)];
-        expect(maxRelative(viaCompare.logits, reference.logits)).toBeLessThan(1e-5);
+        expect(maxRelativeDifference(viaCompare.logits, reference.logits)).toBeLessThan(1e-5);
         for (const [weight, g] of reference.parameterGradients) {
-          expect(maxRelative(viaCompare.parameterGradients.get(weight)!, g), weight).toBeLessThan(1e-5);
+          expect(maxRelativeDifference(viaCompare.parameterGradients.get(weight)!, g), weight).toBeLessThan(1e-5);
           expect(Array.from(viaArgmax.parameterGradients.get(weight)!), weight).toEqual(Array.from(viaCompare.parameterGradients.get(weight)!));
         }
       });
@@ -142,8 +134,8 @@ describe('pool-plane Conv → MaxPool block (fuseConvPool)', () => {
           const [reference, viaPlanes] = [await run(plain, x), await run(exact, x)];
           expect(Array.from(viaPlanes.logits)).toEqual(Array.from(reference.logits));
           // Ties (saturated and constant regions) must go to the same cell: a moved one shifts gradient by pixels.
-          expect(maxRelative(viaPlanes.inputGradient!, reference.inputGradient!)).toBeLessThan(1e-5);
-          for (const [weight, g] of reference.parameterGradients) expect(maxRelative(viaPlanes.parameterGradients.get(weight)!, g), weight).toBeLessThan(1e-5);
+          expect(maxRelativeDifference(viaPlanes.inputGradient!, reference.inputGradient!)).toBeLessThan(1e-5);
+          for (const [weight, g] of reference.parameterGradients) expect(maxRelativeDifference(viaPlanes.parameterGradients.get(weight)!, g), weight).toBeLessThan(1e-5);
         }
       });
     }
@@ -184,7 +176,7 @@ describe('Conv input cropped to what a floor-mode MaxPool reads (cropConvToPool)
         const [a, b] = [await run(plain, x), await run(cropped, x)];
         expect(Array.from(b.logits)).toEqual(Array.from(a.logits));
         expect(Array.from(b.inputGradient!)).toEqual(Array.from(a.inputGradient!));
-        for (const [weight, g] of a.parameterGradients) expect(maxRelative(b.parameterGradients.get(weight)!, g), weight).toBeLessThan(1e-5);
+        for (const [weight, g] of a.parameterGradients) expect(maxRelativeDifference(b.parameterGradients.get(weight)!, g), weight).toBeLessThan(1e-5);
       }
     });
   }
@@ -226,10 +218,10 @@ describe('crop moved into the fused block (sinkCropIntoConvPool)', () => {
       const x = Float32Array.from({ length: N * 256 }, (_, i) => fill(Math.floor(i / 256), i % 256));
       const [reference, a, b] = [await run(plain, x), await run(unsunk, x), await run(sunk, x)];
       expect(Array.from(b.logits)).toEqual(Array.from(a.logits));
-      expect(maxRelative(b.logits, reference.logits)).toBeLessThan(1e-5);
+      expect(maxRelativeDifference(b.logits, reference.logits)).toBeLessThan(1e-5);
       for (const [weight, g] of reference.parameterGradients) {
-        expect(maxRelative(b.parameterGradients.get(weight)!, g), weight).toBeLessThan(1e-5);
-        expect(maxRelative(b.parameterGradients.get(weight)!, a.parameterGradients.get(weight)!), weight).toBeLessThan(1e-5);
+        expect(maxRelativeDifference(b.parameterGradients.get(weight)!, g), weight).toBeLessThan(1e-5);
+        expect(maxRelativeDifference(b.parameterGradients.get(weight)!, a.parameterGradients.get(weight)!), weight).toBeLessThan(1e-5);
       }
     });
   }
@@ -244,9 +236,9 @@ describe('crop moved into the fused block (sinkCropIntoConvPool)', () => {
         expect(text(sunk).includes('p1/rampart_pool_crop')).toBe(false);
         const x = Float32Array.from({ length: N * 256 }, (_, i) => fill(Math.floor(i / 256), i % 256));
         const [reference, b] = [await run(plain, x), await run(sunk, x)];
-        expect(maxRelative(b.logits, reference.logits)).toBeLessThan(1e-6);
-        expect(maxRelative(b.inputGradient!, reference.inputGradient!)).toBeLessThan(1e-5);
-        for (const [weight, g] of reference.parameterGradients) expect(maxRelative(b.parameterGradients.get(weight)!, g), weight).toBeLessThan(1e-5);
+        expect(maxRelativeDifference(b.logits, reference.logits)).toBeLessThan(1e-6);
+        expect(maxRelativeDifference(b.inputGradient!, reference.inputGradient!)).toBeLessThan(1e-5);
+        for (const [weight, g] of reference.parameterGradients) expect(maxRelativeDifference(b.parameterGradients.get(weight)!, g), weight).toBeLessThan(1e-5);
       }
     });
   }
