@@ -136,6 +136,33 @@ describe('IBP as an ONNX graph (certified training on ONNX Runtime)', () => {
     await ortEngine.release();
   });
 
+  it('CNN: the IBP objective gradient matches central finite differences of its value (random weight direction)', async () => {
+    const model = smallCnn(17);
+    const bytes = exportToOnnx(model);
+    const ortEngine = await createOrtEngine({ onnxBytes: bytes });
+    const objective = await createOrtIbpObjective(ortEngine, bytes);
+    const n = 5;
+    const x = samples(64, n, 4);
+    const labels = Int32Array.from({ length: n }, (_, i) => i % 4);
+    const step = { epsilon: 0.05, kappa: 0.25, bounds: [0, 1] as const };
+    const { gradients } = await objective.compute(x, labels, n, step);
+    const r = createRandom(5);
+    const direction = new Map([...ortEngine.weights].map(([name, w]) => [name, Float32Array.from(w, () => r.next() * 2 - 1)]));
+    let analytic = 0;
+    for (const [name, g] of gradients) g.forEach((v, i) => (analytic += v * direction.get(name)![i]));
+    const original = new Map([...ortEngine.weights].map(([name, w]) => [name, Float32Array.from(w)]));
+    const valueAt = async (t: number) => {
+      for (const [name, w] of ortEngine.weights) w.set(original.get(name)!.map((v, i) => v + t * direction.get(name)![i]));
+      return (await objective.compute(x, labels, n, step)).value;
+    };
+    const h = 1e-3;
+    const numeric = ((await valueAt(h)) - (await valueAt(-h))) / (2 * h);
+    await valueAt(0);
+    expect(Math.abs(analytic - numeric) / Math.max(1e-3, Math.abs(numeric))).toBeLessThan(2e-2);
+    await objective.release();
+    await ortEngine.release();
+  });
+
   it('normalisation constants (Sub mean, Div std) and a bias-free MatMul head: equal to a hand-written IBP', async () => {
     // input [N, 3] → (x − mean) / std → MatMul W1 + b1 → ReLU → MatMul W2 (no elision: not a Gemm) → logits [N, 2]
     const mean = [0.5, 0.2, 0.1];
