@@ -37,7 +37,7 @@ describe('rampart harden', () => {
     const run = await runCli(['harden', '--config', file]);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/adversarial\.epsilon/);
-    expect(run.stderr).toMatch(/select: use robust, clean, last or weighted:W/);
+    expect(run.stderr).toMatch(/select: use robust, clean, last, verified or weighted:W/);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 
