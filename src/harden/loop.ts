@@ -32,9 +32,10 @@ import { createFgsmTrainingAttack } from './adversarial/fgsm-rs.js';
 import type { TrainingAttack, TrainingNorm } from './adversarial/define.js';
 import { detectCatastrophicOverfitting, type OverfittingProbe } from './adversarial/overfitting.js';
 import { tradesObjective } from './adversarial/trades.js';
-import { certifiedObjective } from './certified/objective.js';
-import { createOrtIbpObjective, verifiedFraction, type OrtIbpObjective } from './certified/ort-ibp.js';
+import { certifiedObjective, crownIbpBeta } from './certified/objective.js';
+import { createOrtIbpObjective, type OrtIbpObjective } from './certified/ort-ibp.js';
 import { certifiedMarginBounds } from '../certify/training-bounds.js';
+import { verifiedFromMargins } from '../certify/bounds/margins.js';
 import { exportToOnnx } from '../engine/export-onnx.js';
 import { SeededDropout } from './architectures.js';
 import { createAugmentation } from './augment/builtin.js';
@@ -165,23 +166,21 @@ export function smoothedCrossEntropy(logits: Tensor2D, labels: tf.Tensor1D, smoo
  * ONNX Runtime IBP graph when the engine has one, else the tfjs bound of the LayersModel (the same bound, tested).
  */
 export async function engineIbpVerifiedAccuracy(engine: TrainingEngine, ortIbp: OrtIbpObjective | undefined, data: LoadedData, epsilon: number, bounds: readonly [number, number], chunk = 250): Promise<number | undefined> {
+  const model = engine.layersModel;
+  if (data.count === 0 || (!ortIbp && !model)) return undefined;
+  if (!ortIbp) engine.commit();
   const size = sampleSize(engine.sampleShape);
-  const k = engine.numClasses;
   let verified = 0;
   for (let start = 0; start < data.count; start += chunk) {
     const n = Math.min(chunk, data.count - start);
     const x = data.x.subarray(start * size, (start + n) * size);
     const y = data.y.subarray(start, start + n);
-    let worst: Float32Array;
-    if (ortIbp) worst = await ortIbp.worstLogits(x, y, n, { epsilon, bounds });
-    else if (engine.layersModel) {
-      engine.commit();
-      const model = engine.layersModel;
-      worst = tf.tidy(() => tf.neg(certifiedMarginBounds(model, tf.tensor(x, [n, ...engine.sampleShape]), Int32Array.from(y), { method: 'ibp', epsilon, bounds: [bounds[0], bounds[1]] })).dataSync() as Float32Array);
-    } else return undefined;
-    verified += verifiedFraction(worst, y, n, k) * n;
+    const lower = ortIbp
+      ? await ortIbp.marginLowerBounds(x, y, n, { epsilon, bounds })
+      : tf.tidy(() => certifiedMarginBounds(model!, tf.tensor(x, [n, ...engine.sampleShape]), Int32Array.from(y), { method: 'ibp', epsilon, bounds: [bounds[0], bounds[1]] }).dataSync() as Float32Array);
+    for (const ok of verifiedFromMargins(lower, Int32Array.from(y), engine.numClasses)) verified += ok;
   }
-  return data.count === 0 ? undefined : verified / data.count;
+  return verified / data.count;
 }
 
 /** Accuracy of the engine on `data` (inference mode), in chunks. */
@@ -397,16 +396,17 @@ export async function hardenClassifier(
         let batchLoss: number;
         let logits: Float32Array | undefined;
         if (adv.method === 'trades' || o.certified) {
-          const tfjsEngine = engine as TfjsTrainingEngine;
-          const kappa = o.certified ? rampValue({ from: o.certified.kappaStart, start: o.certified.ramp.start, end: o.certified.ramp.end }, o.certified.kappaEnd, progress) : 0;
-          // Fraction of the ε ramp done; CROWN-IBP's β = 1 − rampDone.
-          const rampDone = o.certified ? Math.min(1, progress / Math.max(o.certified.ramp.end, 1e-9)) : 1;
-          const result =
-            adv.method === 'trades'
-              ? await tradesObjective(tfjsEngine, x, labels, n, { epsilon, norm, steps: adv.steps, stepFactor: adv.stepFactor, beta: adv.beta, bounds, random })
-              : ortIbp
-                ? await ortIbp.compute(x, labels, n, { epsilon, kappa, bounds, beta: o.certified!.method === 'crown-ibp' ? Math.max(0, 1 - rampDone) : 0 })
-                : certifiedObjective(tfjsEngine, x, labels, n, { method: o.certified!.method, epsilon, bounds, kappa, progress: rampDone });
+          let result: { gradients: Map<string, Float32Array>; value: number; logits?: Float32Array };
+          if (adv.method === 'trades') {
+            result = await tradesObjective(engine as TfjsTrainingEngine, x, labels, n, { epsilon, norm, steps: adv.steps, stepFactor: adv.stepFactor, beta: adv.beta, bounds, random });
+          } else {
+            const certified = o.certified!;
+            const kappa = rampValue({ from: certified.kappaStart, start: certified.ramp.start, end: certified.ramp.end }, certified.kappaEnd, progress);
+            const rampDone = Math.min(1, progress / Math.max(certified.ramp.end, 1e-9));
+            result = ortIbp
+              ? await ortIbp.compute(x, labels, n, { epsilon, kappa, bounds, beta: certified.method === 'crown-ibp' ? crownIbpBeta(rampDone) : 0 })
+              : certifiedObjective(engine as TfjsTrainingEngine, x, labels, n, { method: certified.method, epsilon, bounds, kappa, progress: rampDone });
+          }
           gradients = result.gradients;
           batchLoss = result.value;
           logits = result.logits;

@@ -20,6 +20,11 @@ export interface CertifiedObjectiveOptions {
   bounds: readonly [number, number];
 }
 
+/** CROWN-IBP's β (weight of the CROWN-IBP bound) given the fraction of the ε ramp done: 1 → 0 over the ramp. */
+export function crownIbpBeta(rampDone: number): number {
+  return Math.max(0, 1 - rampDone);
+}
+
 export function certifiedObjective(engine: TfjsTrainingEngine, x: Float32Array, labels: Int32Array, count: number, o: CertifiedObjectiveOptions) {
   const shape = [count, ...engine.sampleShape];
   let logits = new Float32Array(0) as Float32Array<ArrayBufferLike>;
@@ -30,7 +35,7 @@ export function certifiedObjective(engine: TfjsTrainingEngine, x: Float32Array, 
     logits = clean.dataSync() as Float32Array;
     const natural = tf.mean(crossEntropy(clean, y));
     if (o.epsilon <= 0) return natural as tf.Scalar;
-    const beta = o.method === 'crown-ibp' ? Math.max(0, 1 - o.progress) : 0;
+    const beta = o.method === 'crown-ibp' ? crownIbpBeta(o.progress) : 0;
     const margins = certifiedMarginBounds(engine.layersModel, xs, y, { epsilon: o.epsilon, method: beta > 0 ? 'crown-ibp' : 'ibp', beta: beta > 0 ? beta : 1, bounds: [o.bounds[0], o.bounds[1]] });
     const robust = tf.mean(crossEntropy(tf.neg(margins), y));
     return tf.add(tf.mul(o.kappa, natural), tf.mul(1 - o.kappa, robust)) as tf.Scalar;

@@ -10,7 +10,8 @@ import { certifiedMarginBounds } from '../../certify/training-bounds.js';
 import { createOrtEngine } from '../engines/ort-engine.js';
 import { createTfjsEngine } from '../engines/tfjs-engine.js';
 import { certifiedObjective } from './objective.js';
-import { createOrtIbpObjective, verifiedFraction } from './ort-ibp.js';
+import { createOrtIbpObjective } from './ort-ibp.js';
+import { verifiedFromMargins } from '../../certify/bounds/margins.js';
 import { smallCnn as smallCnnWith, smallMlp as smallMlpWith } from '../../../test/helpers/small-layers-models.js';
 
 const smallCnn = (seed: number) => smallCnnWith(seed, { secondConv: true, finalBias: true });
@@ -122,15 +123,14 @@ describe('IBP as an ONNX graph (certified training on ONNX Runtime)', () => {
       }
       for (let i = 0; i < n * 3; i++) expect(ours.logits[i]).toBeCloseTo(reference.logits[i], 4);
     }
-    // worstLogits runs the forward IBP graph on the engine's current weights: −(tfjs IBP margins), and the
-    // verified fraction counts the rows whose off-label entries are all negative.
-    const worst = await objective.worstLogits(x, labels, n, { epsilon: 0.05, bounds: [0, 1] });
+    // marginLowerBounds runs the forward IBP graph on the engine's current weights: the tfjs IBP margins, which
+    // verifiedFromMargins reads (verified when every off-label margin bound is positive).
+    const lower = await objective.marginLowerBounds(x, labels, n, { epsilon: 0.05, bounds: [0, 1] });
     const reference = tf.tidy(() => certifiedMarginBounds(model, tf.tensor(x, [n, 4, 4, 1]), labels, { method: 'ibp', epsilon: 0.05, safety: 0 }).dataSync() as Float32Array);
-    for (let i = 0; i < n * 3; i++) expect(worst[i]).toBeCloseTo(-reference[i], 4);
+    for (let i = 0; i < n * 3; i++) expect(lower[i]).toBeCloseTo(reference[i], 4);
     let expected = 0;
     for (let i = 0; i < n; i++) if ([0, 1, 2].every((j) => j === labels[i] || reference[i * 3 + j] > 0)) expected++;
-    expect(verifiedFraction(worst, labels, n, 3)).toBeCloseTo(expected / n, 10);
-    expect(verifiedFraction(Float32Array.from([0, -1, -2, 0.5, 0, -1]), [0, 1], 2, 3)).toBe(0.5);
+    expect(verifiedFromMargins(lower, labels, 3).reduce((a, b) => a + b, 0) / n).toBeCloseTo(expected / n, 10);
     await objective.release();
     await crownObjective.release();
     await ortEngine.release();

@@ -29,20 +29,9 @@ export interface OrtIbpStep {
 export interface OrtIbpObjective {
   /** Weight gradients of the mean objective over the batch, its value, and the clean logits. */
   compute(x: Float32Array, labels: ArrayLike<number>, count: number, step: OrtIbpStep): Promise<{ gradients: Map<string, Float32Array>; value: number; logits: Float32Array }>;
-  /** IBP worst-case logits −m [count · K] (0 at the label): a sample is verified when every other entry is < 0. */
-  worstLogits(x: Float32Array, labels: ArrayLike<number>, count: number, step: Omit<OrtIbpStep, 'kappa'>): Promise<Float32Array>;
+  /** IBP lower bounds m of the margins z_y − z_j [count · K] (0 at the label; `verifiedFromMargins` reads them). */
+  marginLowerBounds(x: Float32Array, labels: ArrayLike<number>, count: number, step: Omit<OrtIbpStep, 'kappa'>): Promise<Float32Array>;
   release(): Promise<void>;
-}
-
-/** Fraction of samples whose worst-case logits (−margin lower bounds, 0 at the label) are all < 0 off the label. */
-export function verifiedFraction(worst: Float32Array, labels: ArrayLike<number>, count: number, k: number): number {
-  let verified = 0;
-  for (let i = 0; i < count; i++) {
-    let ok = true;
-    for (let j = 0; j < k && ok; j++) if (j !== labels[i] && !(worst[i * k + j] < 0)) ok = false;
-    if (ok) verified++;
-  }
-  return count === 0 ? 0 : verified / count;
 }
 
 /**
@@ -107,11 +96,12 @@ export async function createOrtIbpObjective(engine: TrainingEngine, onnxBytes: U
   };
 
   return {
-    async worstLogits(x, labels, count, step) {
+    async marginLowerBounds(x, labels, count, step) {
       check(x, labels, count);
       const { box, oneHot } = boxes(x, labels, count, step.epsilon, step.bounds, 0);
       const out = await ibpSession.session.run(feedsFor(ibpSession.graph, box, oneHot, count, 0), [backwardNames.logits]);
-      return out[backwardNames.logits].data as Float32Array;
+      // The graph's output is the worst-case logits −m.
+      return (out[backwardNames.logits].data as Float32Array).map((v) => -v);
     },
     async compute(x, labels, count, step) {
       check(x, labels, count);
