@@ -4,12 +4,12 @@
  *
  *   npx tsx scripts/ab-ort-level.ts [--runs 30] [--train] [--levels all,extended]
  */
-import os from 'node:os';
 import { setupBackend } from '../src/engine/backend.js';
 import { buildArchitecture } from '../src/harden/architectures.js';
 import { exportToOnnx } from '../src/engine/export-onnx.js';
 import { buildBackwardGraph } from '../src/engine/onnx-grad/generate.js';
 import { createRandom } from '../src/engine/random.js';
+import { alternatingCpuMedians } from './alternating-cpu.js';
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : fallback);
@@ -33,20 +33,8 @@ async function main() {
     rampart_weight: new ort.Tensor('float32', new Float32Array(BATCH).fill(1), [BATCH]),
   };
   for (const p of graph.parameters) feeds[p.name] = new ort.Tensor('float32', p.initial, p.dims);
-  for (let r = 0; r < 3; r++) for (const s of sessions) await s.run(feeds);
-  const cpu: number[][] = sessions.map(() => []);
-  const load = os.loadavg()[0];
-  for (let r = 0; r < RUNS; r++) {
-    for (let v = 0; v < sessions.length; v++) {
-      const k = (v + r) % sessions.length;
-      const start = process.cpuUsage();
-      await sessions[k].run(feeds);
-      const used = process.cpuUsage(start);
-      cpu[k].push((used.user + used.system) / 1000);
-    }
-  }
-  const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
-  console.log(`cnn ${TRAIN ? 'train step' : 'input gradient'}: ${LEVELS.map((l, i) => `${l} ${med(cpu[i]).toFixed(1)} ms`).join(' vs ')} CPU/batch (median of ${RUNS}); load ${load.toFixed(2)} → ${os.loadavg()[0].toFixed(2)}`);
+  const { medians, loadBefore, loadAfter } = await alternatingCpuMedians(sessions.map((s) => () => s.run(feeds)), RUNS);
+  console.log(`cnn ${TRAIN ? 'train step' : 'input gradient'}: ${LEVELS.map((l, i) => `${l} ${medians[i].toFixed(1)} ms`).join(' vs ')} CPU/batch (median of ${RUNS}); load ${loadBefore.toFixed(2)} → ${loadAfter.toFixed(2)}`);
   process.exit(0);
 }
 main().catch((e) => {

@@ -6,13 +6,14 @@
  *
  *   npx tsx scripts/ab-ort-train.ts [--runs 24] [--option fuseConvPool] [--a '{"fuseConvPool":false}'] [--b '{...}'] [--net cnn] [--input-gradient]
  */
-import os from 'node:os';
 import { setupBackend } from '../src/engine/backend.js';
 import { buildArchitecture } from '../src/harden/architectures.js';
 import { exportToOnnx } from '../src/engine/export-onnx.js';
 import { buildBackwardGraph, type BackwardGraphOptions } from '../src/engine/onnx-grad/generate.js';
 import { createOrtGradientSession } from '../src/engine/ort-gradient.js';
 import { createRandom } from '../src/engine/random.js';
+import { maxRelativeDifference } from '../src/engine/kernels/testing.js';
+import { alternatingCpuMedians } from './alternating-cpu.js';
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : fallback);
@@ -43,35 +44,14 @@ async function main() {
   labels.forEach((l, i) => (oneHot[i * 10 + l] = 1));
   const weight = new Float32Array(BATCH).fill(1 / BATCH);
   const results = await Promise.all(sessions.map((s) => s.run(x, BATCH, oneHot, weight)));
-  const rel = (a: Float32Array, b: Float32Array) => {
-    let diff = 0;
-    let scale = 0;
-    for (let i = 0; i < a.length; i++) {
-      diff = Math.max(diff, Math.abs(a[i] - b[i]));
-      scale = Math.max(scale, Math.abs(b[i]));
-    }
-    return diff / (scale || 1);
-  };
-  const diffs: string[] = [`logits ${rel(results[1].logits, results[0].logits).toExponential(1)}`];
-  for (const [name, g] of results[0].parameterGradients) diffs.push(`${name} ${rel(results[1].parameterGradients.get(name)!, g).toExponential(1)}`);
-  if (results[0].inputGradient) diffs.push(`input ${rel(results[1].inputGradient!, results[0].inputGradient).toExponential(1)}`);
+  const diffs: string[] = [`logits ${maxRelativeDifference(results[1].logits, results[0].logits).toExponential(1)}`];
+  for (const [name, g] of results[0].parameterGradients) diffs.push(`${name} ${maxRelativeDifference(results[1].parameterGradients.get(name)!, g).toExponential(1)}`);
+  if (results[0].inputGradient) diffs.push(`input ${maxRelativeDifference(results[1].inputGradient!, results[0].inputGradient).toExponential(1)}`);
   console.log(`max relative difference (b vs a): ${diffs.join(', ')}`);
-  for (let r = 0; r < 3; r++) for (const s of sessions) await s.run(x, BATCH, oneHot, weight);
-  const cpu: number[][] = sessions.map(() => []);
-  const load = os.loadavg()[0];
-  for (let r = 0; r < RUNS; r++) {
-    for (let v = 0; v < sessions.length; v++) {
-      const k = (v + r) % sessions.length;
-      const start = process.cpuUsage();
-      await sessions[k].run(x, BATCH, oneHot, weight);
-      const used = process.cpuUsage(start);
-      cpu[k].push((used.user + used.system) / 1000);
-    }
-  }
-  const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+  const { medians, loadBefore, loadAfter } = await alternatingCpuMedians(sessions.map((s) => () => s.run(x, BATCH, oneHot, weight)), RUNS);
   const names = Object.keys(variants);
   console.log(
-    `${NET} ${INPUT_GRADIENT ? 'input gradient' : 'train step'}, a=${JSON.stringify(variants.a)} b=${JSON.stringify(variants.b)}: ${names.map((n, i) => `${n} ${med(cpu[i]).toFixed(1)} ms`).join(' vs ')} CPU/batch (median of ${RUNS}; change ${((med(cpu[1]) / med(cpu[0]) - 1) * 100).toFixed(1)}%); load ${load.toFixed(2)} → ${os.loadavg()[0].toFixed(2)}`,
+    `${NET} ${INPUT_GRADIENT ? 'input gradient' : 'train step'}, a=${JSON.stringify(variants.a)} b=${JSON.stringify(variants.b)}: ${names.map((n, i) => `${n} ${medians[i].toFixed(1)} ms`).join(' vs ')} CPU/batch (median of ${RUNS}; change ${((medians[1] / medians[0] - 1) * 100).toFixed(1)}%); load ${loadBefore.toFixed(2)} → ${loadAfter.toFixed(2)}`,
   );
   for (const s of sessions) await s.release();
   process.exit(0);
